@@ -1,0 +1,1 @@
+"""Turns a listener's question into an answer grounded in, and citing, the podcast's content."""

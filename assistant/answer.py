@@ -1,0 +1,59 @@
+"""The assistant's entry point: a question (and the chat so far) to a cited answer."""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.embedder import Embedder, load_embedder
+from assistant.extractive import ExtractiveAnswerer
+from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG
+from assistant.records import Answer, Passage
+from assistant.retrieval import DenseRetriever
+from assistant.settings import Settings
+from assistant.store import Store
+
+log = logging.getLogger(__name__)
+
+# The seam where an LLM answerer plugs in: anything that turns passages into an Answer.
+Answerer = Callable[[str, list[Passage]], Answer]
+History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+
+
+def check_question(question: str, max_chars: int) -> str | None:
+    """Why `question` can't be answered as asked (a message for the listener), or None."""
+    if not question or not question.strip():
+        return EMPTY_QUESTION
+    if len(question) > max_chars:
+        return QUESTION_TOO_LONG.format(length=len(question), limit=max_chars)
+    return None
+
+
+@dataclass
+class Assistant:
+    """Retrieval plus an answerer over one store; build once per process with `from_settings`."""
+
+    settings: Settings
+    store: Store
+    embedder: Embedder
+    retriever: DenseRetriever
+    answerer: Answerer
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> "Assistant":
+        """Open the store, load the embedder and pick the answerer the settings ask for."""
+        store = store or Store(settings)
+        embedder = load_embedder()
+        retriever = DenseRetriever(store=store, embedder=embedder, k=settings.top_k)
+        answerer = ExtractiveAnswerer(embedder, settings.min_relevance)
+        return cls(settings, store, embedder, retriever, answerer)
+
+    def answer(self, question: str, history: History = ()) -> Answer:
+        """A cited answer, the refusal when the podcast doesn't cover it, or why the question
+        can't be taken (empty, too long) as a refused answer with no sources."""
+        problem = check_question(question, self.settings.max_question_chars)
+        if problem:
+            return Answer(text=problem, refused=True, sources=[])
+        question = question.strip()
+        passages = self.retriever.passages(question)
+        log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
+        return self.answerer(question, passages)

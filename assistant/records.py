@@ -1,0 +1,96 @@
+"""Small records passed between the layers: sources, chunks, passages, citations, answers."""
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document as ingested: an article, a transcript or a feed item's text."""
+
+    source_id: str
+    kind: str  # "article" | "transcript" | "episode" | "document"
+    title: str
+    text: str
+    url: str | None = None
+    origin: str | None = None  # the file path or URL it was read from
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a source small enough for the embedder, with where it came from."""
+
+    chunk_id: str
+    source_id: str
+    kind: str
+    title: str
+    text: str
+    position: int
+    start_char: int
+    end_char: int
+    url: str | None = None
+    section: str | None = None
+    start_seconds: float | None = None
+    end_seconds: float | None = None
+    speaker: str | None = None
+
+    def metadata(self) -> dict:
+        """Chroma metadata: every field but the text and id, without empty values."""
+        data = asdict(self)
+        del data["text"], data["chunk_id"]
+        return {k: v for k, v in data.items() if v is not None}
+
+    @classmethod
+    def from_store(cls, chunk_id: str, text: str, metadata: dict) -> "Chunk":
+        """Rebuild a chunk from what the store returns."""
+        known = {f for f in cls.__dataclass_fields__ if f not in ("chunk_id", "text")}
+        return cls(
+            chunk_id=chunk_id, text=text, **{k: v for k, v in metadata.items() if k in known}
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk scored against the question (cosine similarity; higher is closer)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source under an answer: `[n]` in the text points here."""
+
+    n: int
+    source_id: str
+    title: str
+    url: str | None
+    quote: str
+    chunk_id: str
+    start_seconds: float | None = None
+
+    def to_json(self) -> dict:
+        """The public JSON shape of a source."""
+        return {
+            "n": self.n,
+            "source_id": self.source_id,
+            "title": self.title,
+            "url": self.url,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says, and the sources the `[n]` markers in it refer to."""
+
+    text: str
+    refused: bool
+    sources: list[Citation] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The public JSON shape of an answer (`ask --json`)."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "sources": [c.to_json() for c in self.sources],
+        }

@@ -1,0 +1,49 @@
+"""The one settings object, read from PODCAST_ASSISTANT_* environment variables."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable, documented in the README; built once at the entry point."""
+
+    model_config = SettingsConfigDict(env_prefix="PODCAST_ASSISTANT_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path(".data"), description="Where the vector store and the ingest records live."
+    )
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Folder ingested when `ingest` is given no paths."
+    )
+    collection: str = Field("podcast", description="Name of the Chroma collection.")
+    chunk_tokens: int = Field(
+        200,
+        ge=32,
+        le=256,
+        description="Target size of a chunk in model tokens (the embedder's hard limit is 256).",
+    )
+    top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
+    min_relevance: float = Field(
+        0.33,
+        description="Cosine similarity the best passage must reach, or the question is refused.",
+    )
+    max_question_chars: int = Field(
+        1000, ge=10, description="Longest question accepted, in characters."
+    )
+    max_file_bytes: int = Field(
+        20_000_000, description="Largest source file ingested; bigger files are reported."
+    )
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(7860, description="Port `serve` listens on.")
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def records_path(self) -> Path:
+        """SQLite file with one record per ingested source."""
+        return self.data_dir / "sources.sqlite3"

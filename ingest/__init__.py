@@ -1,0 +1,1 @@
+"""Turns podcast sources (articles, transcripts, feeds) into embedded chunks in the store."""

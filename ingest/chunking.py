@@ -1,0 +1,156 @@
+"""Split a source into chunks that fit the embedder's window, on sentence boundaries."""
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.records import Chunk, Source
+from assistant.text import sentence_spans
+
+# Bump when chunking changes, so every source is re-chunked on the next ingest.
+CHUNKER_VERSION = "1"
+_HEADING_MAX_WORDS = 12
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    tokens: int
+    section: str | None
+    is_heading: bool
+
+
+def is_heading(line: str) -> bool:
+    """A short single-line paragraph without closing punctuation reads as a section heading."""
+    words = line.split()
+    return 0 < len(words) <= _HEADING_MAX_WORDS and not re.search(r"[.,;:!\"”'’]$", line)
+
+
+def context_header(title: str, section: str | None, text: str) -> str:
+    """What precedes a chunk's text when it is embedded: its title and section heading."""
+    parts = [title]
+    if section and not text.startswith(section):
+        parts.append(section)
+    return "\n".join(parts)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """The exact text the embedder sees for a chunk: header lines, then the passage."""
+    return context_header(chunk.title, chunk.section, chunk.text) + "\n" + chunk.text
+
+
+def source_hash(source: Source, chunk_tokens: int) -> str:
+    """Changes whenever anything that shapes the source's chunks or embeddings changes."""
+    digest = hashlib.sha256()
+    for part in (CHUNKER_VERSION, str(chunk_tokens), source.kind, source.title, source.url or ""):
+        digest.update(part.encode() + b"\0")
+    digest.update(source.text.encode())
+    return digest.hexdigest()
+
+
+def _units(text: str, count: Callable[[str], int]) -> list[_Unit]:
+    units: list[_Unit] = []
+    section = None
+    for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
+        lines = para.group()
+        if "\n" not in lines and is_heading(lines):
+            section = lines
+            units.append(_Unit(para.start(), para.end(), count(lines), section, True))
+            continue
+        for a, b in sentence_spans(lines):
+            start, end = para.start() + a, para.start() + b
+            units.append(_Unit(start, end, count(text[start:end]), section, False))
+    return units
+
+
+def _split_long(unit: _Unit, text: str, budget: int, count: Callable[[str], int]) -> list[_Unit]:
+    """Cut a sentence longer than the window into word runs that fit."""
+    pieces: list[_Unit] = []
+    words = list(re.finditer(r"\S+", text[unit.start : unit.end]))
+    i = 0
+    while i < len(words):
+        j = i + 1
+        while (
+            j < len(words)
+            and count(text[unit.start + words[i].start() : unit.start + words[j].end()]) <= budget
+        ):
+            j += 1
+        start, end = unit.start + words[i].start(), unit.start + words[j - 1].end()
+        pieces.append(_Unit(start, end, count(text[start:end]), unit.section, False))
+        i = j
+    return pieces
+
+
+def chunk_source(
+    source: Source,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = 256,
+    target_tokens: int = 200,
+) -> list[Chunk]:
+    """Chunks of `source`: sentences packed up to `target_tokens` within a section, one sentence
+    of overlap, and never more than `max_tokens` as the embedder counts them (title included).
+    """
+    text = source.text
+
+    def count(s: str) -> int:  # tokens without the [CLS]/[SEP] pair, so counts add up
+        return count_tokens(s) - 2
+
+    title_tokens = count(source.title)
+    budget = min(target_tokens, max_tokens) - 2  # room left after [CLS] and [SEP]
+
+    def limit(section: str | None) -> int:  # room for the passage once the header is in
+        return budget - title_tokens - (count(section) if section else 0)
+
+    units: list[_Unit] = []
+    for unit in _units(text, count):
+        room = limit(unit.section)
+        if room < 16:
+            raise ValueError(f"the title or a heading of {source.source_id} is too long to embed")
+        units.extend(_split_long(unit, text, room, count) if unit.tokens > room else [unit])
+
+    spans: list[tuple[int, int]] = []  # [first, last) unit indexes of each chunk
+    i = 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and (
+            j == i
+            or (
+                units[j].section == units[i].section
+                and used + units[j].tokens <= limit(units[i].section)
+            )
+        ):
+            used += units[j].tokens
+            j += 1
+        spans.append((i, j))
+        # One sentence of overlap, unless the chunk is a single sentence or ends its section.
+        overlap = j - i > 1 and j < len(units) and units[j].section == units[j - 1].section
+        i = j - 1 if overlap and not units[j - 1].is_heading else j
+
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    for position, (a, b) in enumerate(spans):
+        start, end = units[a].start, units[b - 1].end
+        body = text[start:end]
+        section = units[a].section
+        key = f"{source.source_id}\0{context_header(source.title, section, body)}\0{body}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        seen[digest] = seen.get(digest, 0) + 1
+        chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+        chunk = Chunk(
+            chunk_id=chunk_id,
+            source_id=source.source_id,
+            kind=source.kind,
+            title=source.title,
+            text=body,
+            position=position,
+            start_char=start,
+            end_char=end,
+            url=source.url,
+            section=section,
+        )
+        if count_tokens(embedding_text(chunk)) > max_tokens:  # the guarantee, checked for real
+            raise ValueError(f"chunk {position} of {source.source_id} exceeds {max_tokens} tokens")
+        chunks.append(chunk)
+    return chunks

@@ -1,0 +1,158 @@
+"""Local files (.txt, .md, .html) to `Source`s, with a clear error for each unreadable one."""
+
+import codecs
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import trafilatura
+from charset_normalizer import from_bytes
+
+from assistant.records import Source
+from ingest.clean import markdown_to_text, strip_furniture
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = frozenset(TEXT_SUFFIXES) | HTML_SUFFIXES
+META_SUFFIX = ".meta.json"
+
+
+class SourceError(Exception):
+    """A source that can't be ingested; the message says why, for the person running ingest."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A source that was skipped, and why. Its earlier chunks, if any, are kept."""
+
+    origin: str
+    message: str
+    source_id: str | None = None
+
+
+def discover_files(paths: Iterable[Path]) -> list[Path]:
+    """Supported files under `paths` (files or folders), sorted; sidecar metadata excluded."""
+    found: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or folder")
+        candidates = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        for p in candidates:
+            if p.name.endswith(META_SUFFIX) or p.name.startswith("."):
+                continue
+            if p.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.add(p)
+    return sorted(found)
+
+
+def source_id_for(path: Path, corpus_dir: Path) -> str:
+    """Stable id of a local file: its path inside the corpus folder, else its absolute path."""
+    resolved = path.resolve()
+    try:
+        return "file:" + resolved.relative_to(corpus_dir.resolve()).as_posix()
+    except ValueError:
+        return "file:" + resolved.as_posix()
+
+
+def decode(data: bytes, origin: str) -> str:
+    """Text of `data`: UTF-8 (or UTF-16 with a BOM) when it is, else Windows-1252, else the
+    encoding charset detection is sure of. Binary data is an error."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise SourceError(f"{origin}: looks like a binary file, not text")
+    # English text that isn't UTF-8 is almost always Windows-1252 (Word, older CMSs); detection
+    # on short text guesses wildly (cp775 for curly quotes), so try it first.
+    try:
+        text = data.decode("cp1252")
+        log.warning("%s: not UTF-8, read as Windows-1252", origin)
+        return text
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise SourceError(f"{origin}: not UTF-8 and no other text encoding fits; save it as UTF-8")
+    log.warning("%s: not UTF-8, read as %s", origin, best.encoding)
+    return str(best)
+
+
+def read_metadata(path: Path) -> dict:
+    """Optional sidecar `NAME.meta.json` with `title`, `kind` and `url` for the file NAME."""
+    meta_path = path.with_name(path.name + META_SUFFIX)
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{meta_path}: not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise SourceError(f"{meta_path}: expected a JSON object")
+    return meta
+
+
+def html_to_text(html: str | bytes, origin: str) -> tuple[str, str | None]:
+    """Main text of an HTML page (no navigation, scripts or comments) and its title."""
+    text = trafilatura.extract(
+        html, include_comments=False, include_tables=True, include_links=False, favor_recall=True
+    )
+    meta = trafilatura.extract_metadata(html)
+    if not text:
+        raise SourceError(f"{origin}: no readable article text in the HTML")
+    return text, (meta.title if meta else None)
+
+
+def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
+    """Read one local file into a clean `Source`, or raise `SourceError` saying what is wrong."""
+    origin = str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(f"{origin}: the file is empty")
+    if size > max_bytes:
+        raise SourceError(f"{origin}: {size:,} bytes is over the {max_bytes:,}-byte limit")
+    meta = read_metadata(path)
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        body, found_title = html_to_text(data, origin)
+    else:
+        body = decode(data, origin)
+        found_title = None
+        if TEXT_SUFFIXES[suffix] == "markdown":
+            body, found_title = markdown_to_text(body)
+        else:
+            first = body.strip().split("\n", 1)[0].strip()
+            found_title = first if 0 < len(first) <= 150 else None
+    title = str(meta.get("title") or found_title or path.stem.replace("-", " ").capitalize())
+    text = strip_furniture(body, title)
+    if not text:
+        raise SourceError(f"{origin}: nothing left to ingest after cleaning")
+    return Source(
+        source_id=source_id_for(path, corpus_dir),
+        kind=str(meta.get("kind") or "article"),
+        title=title,
+        text=text,
+        url=meta.get("url") or None,
+        origin=str(path.resolve()),
+    )
+
+
+def load_files(
+    paths: Iterable[Path], corpus_dir: Path, max_bytes: int
+) -> tuple[list[Source], list[Failure]]:
+    """Every readable source under `paths`, and a `Failure` for each file that is not."""
+    sources: list[Source] = []
+    failures: list[Failure] = []
+    for path in discover_files(paths):
+        try:
+            sources.append(load_file(path, corpus_dir, max_bytes))
+        except (SourceError, OSError) as exc:
+            failures.append(Failure(str(path), str(exc), source_id_for(path, corpus_dir)))
+    return sources, failures

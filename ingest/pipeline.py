@@ -1,0 +1,189 @@
+"""Incremental ingest: embed only new or changed sources, replace their chunks, prune on request.
+
+Each source has a record (content hash and chunk ids) written only after its chunks are in the
+store, and chunk ids are hashes of their content, so an interrupted run redone gives the same
+store: upserts are idempotent and chunks already embedded are reused instead of re-embedded.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.embedder import Embedder
+from assistant.records import Chunk, Source
+from assistant.store import SourceRecord, Store
+from ingest.chunking import chunk_source, embedding_text, source_hash
+from ingest.files import Failure
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 64
+# Sources are committed in groups of about this many chunks: big enough to batch embeddings
+# well, small enough that an interrupted run loses little work.
+GROUP_CHUNKS = 512
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; `to_json()` is the `ingest --json` output."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    failed: list[Failure] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The public JSON shape of an ingest summary."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+            "failed": [{"origin": f.origin, "message": f.message} for f in self.failed],
+        }
+
+    def summary(self) -> str:
+        """One line for people."""
+        line = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed; {self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
+        )
+        return line + (f"; {len(self.failed)} failed" if self.failed else "")
+
+
+@dataclass
+class _Planned:
+    source: Source
+    content_hash: str
+    chunks: list[Chunk]
+    old: SourceRecord | None
+
+
+def ingest_sources(
+    sources: Sequence[Source],
+    store: Store,
+    embedder: Embedder,
+    *,
+    chunk_tokens: int = 200,
+    failures: Sequence[Failure] = (),
+    prune_origins: Callable[[str], bool] | None = None,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Bring the store in line with `sources`; with `prune_origins`, also remove recorded
+    sources whose origin it accepts but which were neither loaded nor failed this time.
+
+    `progress=None` shows a progress bar only when stderr is a terminal.
+    """
+    started = time.perf_counter()
+    report = IngestReport(failed=list(failures))
+    plan: list[_Planned] = []
+    for source in sources:
+        record = store.get_record(source.source_id)
+        digest = source_hash(source, chunk_tokens)
+        if record is not None and record.content_hash == digest:
+            report.unchanged += 1
+            continue
+        try:
+            chunks = chunk_source(
+                source, embedder.count_tokens, embedder.max_tokens, target_tokens=chunk_tokens
+            )
+        except ValueError as exc:
+            report.failed.append(
+                Failure(source.origin or source.source_id, str(exc), source.source_id)
+            )
+            continue
+        plan.append(_Planned(source, digest, chunks, record))
+
+    reusable = store.existing_chunk_ids([c.chunk_id for p in plan for c in p.chunks])
+    to_embed = sum(1 for p in plan for c in p.chunks if c.chunk_id not in reusable)
+    with tqdm(total=to_embed, unit="chunk", desc="embedding", disable=_quiet(progress)) as bar:
+        for group in _groups(plan):
+            report.chunks_embedded += _commit_group(group, reusable, store, embedder, bar)
+    for planned in plan:
+        if planned.old is None:
+            report.added += 1
+        else:
+            report.updated += 1
+
+    if prune_origins is not None:
+        keep = {s.source_id for s in sources} | {f.source_id for f in report.failed}
+        for record in store.records():
+            if record.source_id not in keep and record.origin and prune_origins(record.origin):
+                store.remove_source(record.source_id)
+                report.removed += 1
+    if plan or report.removed:
+        swept = store.sweep_orphans()
+        if swept:
+            log.info("removed %d chunks left behind by an interrupted ingest", swept)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _commit_group(
+    group: list[_Planned], reusable: set[str], store: Store, embedder: Embedder, bar: tqdm
+) -> int:
+    fresh = [c for p in group for c in p.chunks if c.chunk_id not in reusable]
+    vectors: list = []
+    for start in range(0, len(fresh), EMBED_BATCH):
+        batch = fresh[start : start + EMBED_BATCH]
+        vectors.extend(embedder.encode([embedding_text(c) for c in batch]))
+        bar.update(len(batch))
+    by_id = dict(zip((c.chunk_id for c in fresh), vectors, strict=True))
+    for planned in group:
+        new = [c for c in planned.chunks if c.chunk_id in by_id]
+        kept = [c for c in planned.chunks if c.chunk_id not in by_id]
+        store.add_chunks(new, [by_id[c.chunk_id] for c in new])
+        store.update_chunk_metadata(kept)
+        if planned.old is not None:
+            current = {c.chunk_id for c in planned.chunks}
+            store.delete_chunks([i for i in planned.old.chunk_ids if i not in current])
+        source = planned.source
+        store.save_record(
+            SourceRecord(
+                source_id=source.source_id,
+                kind=source.kind,
+                title=source.title,
+                url=source.url,
+                origin=source.origin,
+                content_hash=planned.content_hash,
+                chunk_ids=tuple(c.chunk_id for c in planned.chunks),
+                text=source.text,
+            )
+        )
+    return len(fresh)
+
+
+def _groups(plan: list[_Planned]) -> list[list[_Planned]]:
+    groups: list[list[_Planned]] = [[]]
+    size = 0
+    for planned in plan:
+        if groups[-1] and size + len(planned.chunks) > GROUP_CHUNKS:
+            groups.append([])
+            size = 0
+        groups[-1].append(planned)
+        size += len(planned.chunks)
+    return [g for g in groups if g]
+
+
+def _quiet(progress: bool | None) -> bool | None:
+    return None if progress is None else not progress
+
+
+def under_paths(paths: Sequence[Path]) -> Callable[[str], bool]:
+    """A prune filter: true for origins at or below one of `paths`."""
+    roots = [p.resolve() for p in paths]
+
+    def accepts(origin: str) -> bool:
+        candidate = Path(origin)
+        return any(candidate == r or r in candidate.parents for r in roots)
+
+    return accepts

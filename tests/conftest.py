@@ -1,0 +1,70 @@
+"""Shared fixtures: the real embedder (loaded once), settings and stores in temp dirs."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.embedder import Embedder, load_embedder
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.files import load_files
+from ingest.pipeline import ingest_sources
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+ARTICLE = CORPUS / "why-your-hips-are-breaking-your-back.txt"
+ARTICLE_TITLE = "Why Your Hips Are Breaking Your Back?"
+TEST_DATA = REPO / "tests" / "data"
+SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder()
+
+
+def make_settings(root: Path, corpus: Path) -> Settings:
+    return Settings(data_dir=root / "data", corpus_dir=corpus)
+
+
+def ingest_folder(settings: Settings, store: Store, embedder: Embedder, *paths: Path, **kw):
+    sources, failures = load_files(
+        paths or [settings.corpus_dir], settings.corpus_dir, settings.max_file_bytes
+    )
+    return ingest_sources(
+        sources,
+        store,
+        embedder,
+        chunk_tokens=settings.chunk_tokens,
+        failures=failures,
+        progress=False,
+        **kw,
+    )
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped corpus plus the test articles."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    shutil.copytree(TEST_DATA / "articles", target, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory, embedder):
+    """Settings and a store holding the shipped corpus, ingested once for the session."""
+    root = tmp_path_factory.mktemp("shipped")
+    settings = make_settings(root, CORPUS)
+    store = Store(settings)
+    ingest_folder(settings, store, embedder)
+    return settings, store
+
+
+@pytest.fixture(scope="session")
+def assistant(shipped):
+    from assistant.answer import Assistant
+
+    settings, store = shipped
+    return Assistant.from_settings(settings, store=store)

@@ -1,0 +1,57 @@
+"""Answers from the shipped corpus: cited quotes, refusals, and questions that can't be taken."""
+
+import re
+
+import pytest
+from conftest import ARTICLE_TITLE
+
+from assistant.prompts import CANNOT_ANSWER
+from assistant.text import normalize_space
+
+
+def test_piriformis_question_quotes_the_article(assistant):
+    answer = assistant.answer("why isn't my piriformis stretch working?")
+    assert not answer.refused
+    assert answer.sources and all(s.title == ARTICLE_TITLE for s in answer.sources)
+    quotes = " ".join(s.quote for s in answer.sources)
+    assert "bend the back" in quotes or "disc bulge at L4,L5" in quotes
+    assert "[1]" in answer.text
+
+
+def test_every_answer_sentence_is_a_verbatim_cited_quote(assistant, shipped):
+    _, store = shipped
+    answer = assistant.answer("should I stretch my hamstrings?")
+    source_text = normalize_space(store.get_record(answer.sources[0].source_id).text)
+    pieces = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text)
+    assert 2 <= len(pieces) <= 5
+    numbers = {s.n for s in answer.sources}
+    for sentence, n in pieces:
+        assert int(n) in numbers
+        cited = next(s for s in answer.sources if s.n == int(n))
+        assert normalize_space(sentence) in normalize_space(cited.quote)
+        assert normalize_space(cited.quote) in source_text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "Can you give me a recipe for sourdough bread?"],
+)
+def test_off_topic_questions_are_refused(assistant, question):
+    answer = assistant.answer(question)
+    assert answer.refused
+    assert answer.text == CANNOT_ANSWER
+    assert answer.sources == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("", "Please type a question"),
+        ("   \n\t ", "Please type a question"),
+        ("why " * 5000, "20,000 characters"),
+    ],
+)
+def test_questions_that_cannot_be_taken_get_a_clear_message(assistant, question, expected):
+    answer = assistant.answer(question)
+    assert answer.refused and answer.sources == []
+    assert expected in answer.text

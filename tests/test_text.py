@@ -1,0 +1,31 @@
+"""Sentence splitting on the kinds of text the podcast writes."""
+
+from assistant.text import split_sentences
+
+
+def test_splits_on_sentence_ends_and_lines():
+    text = (
+        "Most injury occurs at L4,L5. The nerves form the sciatic nerve!\nA heading\nWhy? Because."
+    )
+    assert split_sentences(text) == [
+        "Most injury occurs at L4,L5.",
+        "The nerves form the sciatic nerve!",
+        "A heading",
+        "Why?",
+        "Because.",
+    ]
+
+
+def test_keeps_abbreviations_and_quotes_inside_sentences():
+    text = "Stretches, e.g. the figure 4, bend the back. Dr. Smith said “stop.” Then rest."
+    assert split_sentences(text) == [
+        "Stretches, e.g. the figure 4, bend the back.",
+        "Dr. Smith said “stop.”",
+        "Then rest.",
+    ]
+
+
+def test_lowercase_after_period_is_not_a_boundary():
+    assert split_sentences("Use a 10 in. block and hold it. then move on.") == [
+        "Use a 10 in. block and hold it. then move on."
+    ]

@@ -1,0 +1,1 @@
+"""Shows the assistant to people: the command line and the web chat."""

@@ -1,0 +1,168 @@
+"""The `podcast-assistant` command: ingest sources, ask a question, serve the chat.
+
+This is the composition root: it builds the settings once and wires ingest, assistant and ui.
+"""
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.answer import Assistant
+
+log = logging.getLogger("podcast_assistant")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the store lives [env PODCAST_ASSISTANT_DATA_DIR; default .data].",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
+    """Chat with the Back In Shape podcast: answers quoted from its articles and episodes.
+
+    \b
+    Typical use:
+      podcast-assistant ingest                 # ingest ./corpus (only new or changed files)
+      podcast-assistant ask "why isn't my piriformis stretch working?"
+      podcast-assistant serve                  # the chat on http://127.0.0.1:7860
+
+    Settings come from PODCAST_ASSISTANT_* environment variables (see the README).
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    overrides = {"data_dir": data_dir} if data_dir else {}
+    ctx.obj = Settings(**overrides)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also remove sources under PATHS whose files are gone.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
+    """Embed new and changed articles and transcripts from PATHS into the store.
+
+    PATHS are files or folders of .txt, .md and .html files (default: the corpus folder,
+    PODCAST_ASSISTANT_CORPUS_DIR). Unchanged files are skipped; changed ones have their
+    chunks replaced. A file that can't be read is reported and skipped, its earlier chunks
+    kept, and the exit code is 1.
+
+    \b
+    Examples:
+      podcast-assistant ingest
+      podcast-assistant ingest articles/ --prune --json
+    """
+    from assistant.embedder import load_embedder
+    from assistant.store import Store
+    from ingest.files import SourceError, load_files
+    from ingest.pipeline import ingest_sources, under_paths
+
+    settings = _settings(ctx)
+    roots = list(paths) or [settings.corpus_dir]
+    try:
+        sources, failures = load_files(roots, settings.corpus_dir, settings.max_file_bytes)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = ingest_sources(
+        sources,
+        Store(settings),
+        load_embedder(),
+        chunk_tokens=settings.chunk_tokens,
+        failures=failures,
+        prune_origins=under_paths(roots) if prune else None,
+    )
+    for failure in report.failed:
+        click.echo(f"skipped: {failure.message}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    else:
+        click.echo(f"ingest: {report.summary()}", err=True)
+    if report.failed:
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and sources as JSON.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool) -> None:
+    """Answer QUESTION from the ingested podcast content, with numbered sources.
+
+    \b
+    Example:
+      podcast-assistant ask "why isn't my piriformis stretch working?"
+    """
+    from assistant.answer import check_question
+
+    settings = _settings(ctx)
+    problem = check_question(question, settings.max_question_chars)
+    if problem:
+        if as_json:
+            click.echo(json.dumps({"answer": problem, "refused": True, "sources": []}))
+        raise click.UsageError(problem)
+    assistant = _open_assistant(settings)
+    answer = assistant.answer(question)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    for c in answer.sources:
+        click.echo(f"\n[{c.n}] {c.title}" + (f" <{c.url}>" if c.url else ""))
+        click.echo("    " + " ".join(c.quote.split()))
+
+
+@main.command()
+@click.option("--host", help="Address to listen on [env PODCAST_ASSISTANT_HOST; 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [env PODCAST_ASSISTANT_PORT; 7860].")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the web chat (and /healthz, /api/ask) until stopped with Ctrl-C.
+
+    \b
+    Example:
+      podcast-assistant serve --port 8000
+    """
+    import uvicorn
+
+    from ui.app import build_app
+
+    settings = _settings(ctx)
+    assistant = _open_assistant(settings)
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"Serving the chat on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    uvicorn.run(build_app(assistant), host=host, port=port, log_level="warning")
+
+
+def _open_assistant(settings: Settings) -> "Assistant":
+    from assistant.answer import Assistant
+
+    assistant = Assistant.from_settings(settings)
+    if assistant.store.count() == 0:
+        raise click.ClickException(
+            f"nothing has been ingested into {settings.data_dir} yet; "
+            "run `podcast-assistant ingest` first"
+        )
+    return assistant
+
+
+if __name__ == "__main__":
+    sys.exit(main())
