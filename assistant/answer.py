@@ -1,8 +1,9 @@
 """The assistant's entry point: a question (and the chat so far) to a cited answer."""
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from assistant.embedder import Embedder, load_embedder
 from assistant.extractive import ExtractiveAnswerer
@@ -57,3 +58,23 @@ class Assistant:
         passages = self.retriever.passages(question)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         return self.answerer(question, passages)
+
+    def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
+        """The answer as it grows: each item is the answer so far, the last one is final.
+
+        The extractive answerer has its whole answer at once, so it is released a sentence
+        at a time; an LLM answerer streams its tokens through the same shape.
+        """
+        final = self.answer(question, history)
+        if final.refused or not final.sources:
+            yield final
+            return
+        pieces = re.findall(r".+?\[\d+\](?: |$)", final.text)
+        shown = ""
+        for piece in pieces[:-1]:
+            shown += piece
+            numbers = {int(n) for n in re.findall(r"\[(\d+)\]", shown)}
+            yield replace(
+                final, text=shown.rstrip(), sources=[s for s in final.sources if s.n in numbers]
+            )
+        yield final

@@ -86,6 +86,7 @@ class Answer:
     text: str
     refused: bool
     sources: list[Citation] = field(default_factory=list)
+    urgent: bool = False  # a red-flag symptom: the text is the urgent-care message
 
     def to_json(self) -> dict:
         """The public JSON shape of an answer (`ask --json`)."""

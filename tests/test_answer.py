@@ -55,3 +55,18 @@ def test_questions_that_cannot_be_taken_get_a_clear_message(assistant, question,
     answer = assistant.answer(question)
     assert answer.refused and answer.sources == []
     assert expected in answer.text
+
+
+def test_stream_grows_to_the_final_answer(assistant):
+    question = "why isn't my piriformis stretch working?"
+    steps = list(assistant.stream(question))
+    final = assistant.answer(question)
+    assert steps[-1] == final
+    assert len(steps) >= 2
+    for earlier, later in zip(steps, steps[1:], strict=False):
+        assert later.text.startswith(earlier.text)
+        assert {s.n for s in earlier.sources} <= {s.n for s in later.sources}
+
+
+def test_stream_of_a_refusal_is_one_step(assistant):
+    assert [a.text for a in assistant.stream("What is the capital of France?")] == [CANNOT_ANSWER]

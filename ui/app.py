@@ -1,6 +1,7 @@
 """The web app: the Gradio chat at `/`, full sources at `/sources/…`, JSON at `/api/ask`."""
 
 import logging
+from collections.abc import Iterator
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException
@@ -44,8 +45,9 @@ def _history_pairs(history: list[dict]) -> list[tuple[str, str]]:
 def build_chat(assistant: Assistant) -> gr.Blocks:
     """The chat page: answers with `[n]` markers and their numbered sources."""
 
-    def respond(message: str, history: list[dict]) -> str:
-        return answer_markdown(assistant.answer(message, _history_pairs(history)))
+    def respond(message: str, history: list[dict]) -> Iterator[str]:
+        for partial in assistant.stream(message, _history_pairs(history)):
+            yield answer_markdown(partial)
 
     return gr.ChatInterface(
         respond,
