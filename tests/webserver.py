@@ -69,10 +69,11 @@ def serve_page(html: str, port: int | None = None) -> Iterator[str]:
 
 HOSTILE_MD = (
     "# Evil <img src=x onerror=alert(1)> title\n\n"
-    "Squats <script>alert(2)</script> rebuild hip strength for a healthy lower back. "
-    "Hip hinges <img src=x onerror=alert(3)> teach the hips to move while the lower back "
-    "stays still.\n"
+    "Kettlebell swings <script>alert(2)</script> build strong glutes that protect the lower "
+    "back. Swinging a kettlebell <img src=x onerror=alert(3)> with a neutral spine trains the "
+    "hips to hinge while the lower back stays still.\n"
 )
+HOSTILE_QUESTION = "Do kettlebell swings protect the lower back?"
 _hostile: dict = {}
 
 
