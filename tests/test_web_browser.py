@@ -6,6 +6,7 @@ chat, one not), and one browser shared by every test.
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, free_port, hostile_assistant, serve_app, serve_page
 
 from assistant.feedback import FeedbackStore
+from assistant.records import Answer
 from ui.app import build_app
 from ui.cli import main
 
@@ -231,11 +233,25 @@ def test_rate_limit_shows_a_friendly_message_then_lets_the_next_window_in(
         assert "notice" not in ask(page, PIRIFORMIS).get_attribute("class")
         limited = ask(page, PIRIFORMIS)
         assert "notice" in limited.get_attribute("class")
-        assert re.search(r"Please wait \d+ seconds", limited.inner_text())
+        assert re.search(r"Please wait \d+ seconds? and ask again", limited.inner_text())
         page.wait_for_timeout(WINDOW * 1000 + 100)  # wait the window out, then ask again
         again = ask(page, PIRIFORMIS)
         assert "notice" not in again.get_attribute("class")
         assert again.locator("a.cite").count() >= 1
+
+
+def test_urgent_answer_stands_out(site, page, tmp_path_factory, embedder):
+    assistant = hostile_assistant(tmp_path_factory, embedder)
+    urgent = Answer(text="Please call emergency services now.", refused=False, urgent=True)
+    alarmed = replace(assistant, answerer=lambda question, passages: urgent)
+    feedback = FeedbackStore(tmp_path_factory.mktemp("urgent") / "feedback.sqlite3")
+    with serve_app(build_app(alarmed, feedback)) as url:
+        page.goto(url + "/")
+        answer = ask(page, "I suddenly can't feel my legs")
+        assert "urgent" in answer.get_attribute("class")
+        assert page.get_by_role("alert").inner_text().startswith("Please call emergency")
+        color = answer.evaluate("a => getComputedStyle(a).borderTopColor")
+        assert color == "rgb(179, 38, 30)"
 
 
 def test_report_lists_refused_and_thumbs_down_questions(site, page):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 RATE_LIMITED = (
-    "You've asked a lot of questions in a short time. Please wait {seconds} seconds and ask again."
+    "You've asked a lot of questions in a short time. Please wait {seconds} and ask again."
 )
 
 
@@ -42,4 +42,5 @@ class RateLimiter:
 
 def wait_message(seconds: float) -> str:
     """The friendly text shown when a client is over the limit."""
-    return RATE_LIMITED.format(seconds=max(1, math.ceil(seconds)))
+    whole = max(1, math.ceil(seconds))
+    return RATE_LIMITED.format(seconds=f"{whole} second" + ("s" if whole != 1 else ""))
