@@ -38,7 +38,8 @@ WINDOW = 3.0
 ANSWER_WAIT = 30_000  # ms; the shared 2-core machine can be slow to embed a question
 
 # A listener-facing website with rules that would wreck an unisolated widget.
-HOST_PAGE = """<!doctype html><html><head><title>Back In Shape</title><style>
+HOST_PAGE = """<!doctype html><html><head><title>Back In Shape</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>
 * {{ box-sizing: content-box !important; }}
 button {{ background: red !important; font-size: 40px !important; color: yellow !important; }}
 iframe {{ border: 9px solid red !important; }}
@@ -182,6 +183,23 @@ def test_widget_on_another_origin_opens_answers_and_takes_feedback(site, page, t
     assert closer.get_attribute("aria-expanded") == "true"
     closer.click()
     assert not frame_element.is_visible()
+
+
+def test_widget_fits_a_phone_screen(site, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True)
+    page = context.new_page()
+    page.goto(site["allowed"] + "/")
+    launcher = page.locator("[data-podcast-assistant] .launcher")
+    launcher.click()
+    chat = page.frame_locator("iframe[title='Ask the podcast']")
+    chat.locator("#question").wait_for()
+    frame = page.locator("iframe[title='Ask the podcast']").bounding_box()
+    button = launcher.bounding_box()
+    page.screenshot(path=tmp_path / "widget-phone.png")
+    assert frame["x"] >= 0 and frame["x"] + frame["width"] <= 375 and frame["y"] >= 0
+    assert frame["y"] + frame["height"] <= button["y"] <= 667 - button["height"]
+    assert chat.locator("#send").is_visible()
+    context.close()
 
 
 def test_widget_on_a_site_not_allowed_is_refused(site, page):

@@ -74,9 +74,7 @@ def build_app(
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.media_type == "text/html" or response.headers.get(
-            "content-type", ""
-        ).startswith("text/html"):
+        if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", own_page_policy)
         return response
 

@@ -29,9 +29,10 @@
     "  overflow: hidden; box-shadow: 0 8px 30px rgba(0,0,0,.3); background: #fff; }",
     ".panel[hidden] { display: none; }",
     ".panel iframe { width: 100%; height: 100%; border: 0; display: block; }",
-    "@media (max-width: 480px) { .panel { left: 0; right: 0; bottom: 0; width: 100%;",
-    "  height: calc(100% - 72px); border-radius: 14px 14px 0 0; }",
-    "  .launcher { bottom: auto; top: 12px; } }",
+    // On a phone the chat takes the screen above the button, which stays put to close it.
+    "@media (max-width: 480px) { .panel { top: 0; left: 0; right: 0; bottom: 76px;",
+    "  width: auto; height: auto; border-radius: 0 0 14px 14px; }",
+    "  .launcher { bottom: 14px; } }",
   ].join("\n");
 
   var host = document.createElement("div");
