@@ -1,6 +1,7 @@
 """The web app over real HTTP on 127.0.0.1: pages, headers, the streaming and JSON APIs."""
 
 import json
+import logging
 
 import httpx
 import pytest
@@ -56,6 +57,16 @@ def test_chat_streams_a_growing_answer_then_the_final_one_with_an_id(web):
     stored = feedback.get(final["id"])
     assert stored.question == PIRIFORMIS and stored.answer == final["answer"]
     assert stored.sources == final["sources"] and stored.vote is None
+
+
+def test_questions_stay_out_of_the_logs_at_info(server, caplog):
+    question = "Does my sciatica zqxj flare when I sit?"
+    with caplog.at_level(logging.DEBUG):
+        stream(server, question)
+        httpx.post(f"{server}/api/ask", json={"question": question})
+    assert caplog.records  # the app did log, at debug
+    loud = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [r for r in loud if "zqxj" in r.getMessage()]
 
 
 def test_feedback_is_stored_and_checked(web):

@@ -7,6 +7,7 @@ Content-Security-Policy (scripts and styles from this origin only, framing as co
 
 import json
 import logging
+import math
 from collections.abc import Iterator
 
 from fastapi import FastAPI, HTTPException, Request
@@ -87,7 +88,7 @@ def build_app(
         wait = limiter.check(client)
         if wait:
             log.info("rate limit reached by a client; %.1f s to wait", wait)
-            seconds = max(1, round(wait + 0.5))
+            seconds = max(1, math.ceil(wait))
             return JSONResponse(
                 {"error": wait_message(wait), "retry_after": seconds},
                 status_code=429,
