@@ -1,9 +1,14 @@
 """The one settings object, read from PODCAST_ASSISTANT_* environment variables."""
 
+import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# scheme://host[:port], the host optionally `*.`-prefixed: what CSP frame-ancestors accepts.
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -37,6 +42,32 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Sites allowed to embed the chat (`/embed`, the widget), comma-separated, e.g. "
+            "`https://backinshape.example`; the chat's own origin is always allowed."
+        ),
+    )
+    rate_limit_questions: int = Field(
+        10, ge=1, description="Questions one client may ask per rate-limit window."
+    )
+    rate_limit_window_seconds: float = Field(
+        60.0, gt=0, description="Length of the rate-limit window, in seconds."
+    )
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept `a, b` from the environment as well as a list."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            value = [str(origin).rstrip("/") for origin in value]
+            bad = [origin for origin in value if not _ORIGIN.match(origin)]
+            if bad:
+                raise ValueError(f"not an origin like https://example.com: {', '.join(bad)}")
+        return value
 
     @property
     def chroma_path(self) -> Path:
@@ -47,3 +78,8 @@ class Settings(BaseSettings):
     def records_path(self) -> Path:
         """SQLite file with one record per ingested source."""
         return self.data_dir / "sources.sqlite3"
+
+    @property
+    def feedback_path(self) -> Path:
+        """SQLite file of answered questions and listeners' votes."""
+        return self.data_dir / "feedback.sqlite3"

@@ -1,57 +1,40 @@
-"""The web app over real HTTP on 127.0.0.1: the Gradio chat via gradio_client, and the pages."""
+"""The web app over real HTTP on 127.0.0.1: pages, headers, the streaming and JSON APIs."""
 
-import socket
-import threading
-import time
+import json
+import logging
 
 import httpx
 import pytest
-import uvicorn
-from conftest import ARTICLE_TITLE, ingest_folder, make_settings
-from gradio_client import Client
+from conftest import ARTICLE_TITLE
+from webserver import hostile_assistant, serve_app
 
-from assistant.answer import Assistant
-from assistant.store import Store
+from assistant.feedback import FeedbackStore
 from ui.app import build_app
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+PIRIFORMIS = "why isn't my piriformis stretch working?"
+ALLOWED = "https://backinshape.example"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, embedder):
-    """The app on a free port, over a corpus with a hostile test article."""
-    root = tmp_path_factory.mktemp("web")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "evil.md").write_text(
-        "# Evil <img src=x onerror=alert(1)> title\n\n"
-        "Squats <script>alert(2)</script> rebuild hip strength for a healthy lower back.\n"
-    )
-    from conftest import CORPUS
+def web(tmp_path_factory, embedder):
+    """The app on a free port, one site allowed to embed it; its feedback store."""
+    assistant = hostile_assistant(tmp_path_factory, embedder)
+    settings = assistant.settings.model_copy(update={"allowed_origins": [ALLOWED]})
+    feedback = FeedbackStore(tmp_path_factory.mktemp("web-feedback") / "feedback.sqlite3")
+    with serve_app(build_app(assistant, feedback, settings)) as url:
+        yield url, feedback
 
-    settings = make_settings(root, corpus)
-    store = Store(settings)
-    ingest_folder(settings, store, embedder, CORPUS, corpus)
-    app = build_app(Assistant.from_settings(settings, store=store))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+
+@pytest.fixture(scope="module")
+def server(web):
+    return web[0]
+
+
+def stream(server: str, question: str) -> list[dict]:
+    with httpx.stream("POST", f"{server}/api/chat", json={"question": question}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        return [json.loads(line) for line in response.iter_lines() if line]
 
 
 def test_healthz_reports_the_store(server):
@@ -59,24 +42,87 @@ def test_healthz_reports_the_store(server):
     assert body["status"] == "ok" and body["chunks"] > 10
 
 
-def test_gradio_chat_answers_with_numbered_sources(server):
-    client = Client(server + "/", verbose=False)
-    reply = client.predict("why isn't my piriformis stretch working?", api_name="/chat")
-    assert "[1]" in reply
-    assert "**Sources**" in reply and ARTICLE_TITLE in reply
-    assert "/sources/" in reply  # the article has no URL, so the link is to our source page
+def test_chat_streams_a_growing_answer_then_the_final_one_with_an_id(web):
+    server, feedback = web
+    lines = stream(server, PIRIFORMIS)
+    partials = [line for line in lines if line["type"] == "partial"]
+    final = lines[-1]
+    assert len(partials) >= 2 and final["type"] == "final"
+    lengths = [len(p["answer"]) for p in partials]
+    assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
+    assert "[1]" in final["answer"] and not final["refused"] and final["urgent"] is False
+    first = final["sources"][0]
+    assert first["title"] == ARTICLE_TITLE
+    assert first["link"].startswith("/sources/") and first["quote"]
+    stored = feedback.get(final["id"])
+    assert stored.question == PIRIFORMIS and stored.answer == final["answer"]
+    assert stored.sources == final["sources"] and stored.vote is None
+
+
+def test_questions_stay_out_of_the_logs_at_info(server, caplog):
+    question = "Does my sciatica zqxj flare when I sit?"
+    with caplog.at_level(logging.DEBUG):
+        stream(server, question)
+        httpx.post(f"{server}/api/ask", json={"question": question})
+    assert caplog.records  # the app did log, at debug
+    loud = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [r for r in loud if "zqxj" in r.getMessage()]
+
+
+def test_feedback_is_stored_and_checked(web):
+    server, feedback = web
+    exchange_id = stream(server, "How do strong hips help my lower back?")[-1]["id"]
+    response = httpx.post(f"{server}/api/feedback", json={"id": exchange_id, "vote": -1})
+    assert response.status_code == 200
+    assert feedback.get(exchange_id).vote == -1
+    assert httpx.post(f"{server}/api/feedback", json={"id": exchange_id, "vote": 1}).is_success
+    assert feedback.get(exchange_id).vote == 1
+    assert httpx.post(f"{server}/api/feedback", json={"id": "nope", "vote": 1}).status_code == 404
+    bad = httpx.post(f"{server}/api/feedback", json={"id": exchange_id, "vote": 5})
+    assert bad.status_code == 422 and feedback.get(exchange_id).vote == 1
 
 
 def test_json_api_and_the_cited_source_page(server):
-    answer = httpx.post(
-        f"{server}/api/ask", json={"question": "why isn't my piriformis stretch working?"}
-    ).json()
-    assert not answer["refused"]
-    source_id = answer["sources"][0]["source_id"]
-    page = httpx.get(f"{server}/sources/{source_id}")
+    answer = httpx.post(f"{server}/api/ask", json={"question": PIRIFORMIS}).json()
+    assert not answer["refused"] and answer["id"]
+    source = answer["sources"][0]
+    page = httpx.get(server + source["link"])
     assert page.status_code == 200
-    assert ARTICLE_TITLE in page.text
+    assert ARTICLE_TITLE in page.text and '<mark id="passage">' in page.text
     assert "Watch The Podcast" not in page.text
+
+
+def test_too_long_and_empty_questions_are_400_with_the_reason(server):
+    long = httpx.post(f"{server}/api/chat", json={"question": "back pain " * 200})
+    assert long.status_code == 400 and "shorten it to 1,000" in long.json()["error"]
+    empty = httpx.post(f"{server}/api/ask", json={"question": "   "})
+    assert empty.status_code == 400 and "Please type a question" in empty.json()["error"]
+
+
+def test_embed_may_be_framed_by_allowed_origins_only(server):
+    embed = httpx.get(f"{server}/embed")
+    assert embed.status_code == 200 and 'class="compact"' in embed.text
+    policy = embed.headers["content-security-policy"]
+    assert f"frame-ancestors 'self' {ALLOWED}" in policy
+    assert "script-src 'self'" in policy
+    home = httpx.get(f"{server}/").headers["content-security-policy"]
+    assert home.endswith("frame-ancestors 'self'")
+
+
+def test_embed_parameters_are_text_not_markup(server):
+    page = httpx.get(
+        f"{server}/embed", params={"title": "<script>alert(1)</script>", "color": "red;x:y"}
+    ).text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert 'data-color=""' in page
+    ok = httpx.get(f"{server}/embed", params={"color": "#0a7"}).text
+    assert 'data-color="#0a7"' in ok
+
+
+def test_widget_script_is_served_as_javascript(server):
+    response = httpx.get(f"{server}/widget.js")
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "attachShadow" in response.text and "/embed?" in response.text
 
 
 def test_hostile_source_text_is_escaped(server):
@@ -87,3 +133,20 @@ def test_hostile_source_text_is_escaped(server):
 
 def test_unknown_source_is_404(server):
     assert httpx.get(f"{server}/sources/file:nope.md").status_code == 404
+
+
+def test_rate_limit_is_429_with_a_friendly_message(tmp_path_factory, embedder):
+    assistant = hostile_assistant(tmp_path_factory, embedder)
+    settings = assistant.settings.model_copy(
+        update={"rate_limit_questions": 2, "rate_limit_window_seconds": 300}
+    )
+    feedback = FeedbackStore(tmp_path_factory.mktemp("limited") / "feedback.sqlite3")
+    with serve_app(build_app(assistant, feedback, settings)) as url:
+        for _ in range(2):
+            assert httpx.post(f"{url}/api/ask", json={"question": PIRIFORMIS}).status_code == 200
+        for path in ("/api/ask", "/api/chat"):
+            refused = httpx.post(url + path, json={"question": PIRIFORMIS})
+            assert refused.status_code == 429
+            assert 1 <= int(refused.headers["retry-after"]) <= 300
+            assert "Please wait" in refused.json()["error"]
+        assert len(feedback.recent()) == 2  # refused requests are not answered or stored

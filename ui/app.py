@@ -1,78 +1,179 @@
-"""The web app: the Gradio chat at `/`, full sources at `/sources/…`, JSON at `/api/ask`."""
+"""The web app: the chat at `/`, its iframe form at `/embed`, `/widget.js`, and the JSON APIs.
 
+The chat is a small page of our own (no framework) over a streaming NDJSON endpoint, so that
+every title, quote and question reaches the DOM as text, and the pages can carry a strict
+Content-Security-Policy (scripts and styles from this origin only, framing as configured).
+"""
+
+import json
 import logging
+import math
 from collections.abc import Iterator
 
-import gradio as gr
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 
-from assistant.answer import Assistant
-from ui.render import answer_markdown, source_page
+from assistant.answer import Assistant, check_question
+from assistant.feedback import FeedbackStore
+from assistant.records import Answer
+from assistant.settings import Settings
+from ui.ratelimit import RateLimiter, wait_message
+from ui.render import STATIC_DIR, answer_json, chat_page, read_static, source_page
 
 log = logging.getLogger(__name__)
 
+TITLE = "Ask the Back In Shape podcast"
 EXAMPLES = [
     "Why isn't my piriformis stretch working?",
     "Should I stretch my hamstrings with a disc bulge?",
     "How do strong hips help my lower back?",
 ]
+HISTORY_TURNS = 5  # earlier (question, answer) pairs passed along with a question
 
 
 class AskRequest(BaseModel):
-    """Body of `POST /api/ask`."""
+    """Body of `POST /api/ask` and `POST /api/chat`."""
 
     question: str
-    history: list[tuple[str, str]] = []
+    history: list[tuple[str, str]] = Field(default_factory=list, max_length=50)
 
 
-def _history_pairs(history: list[dict]) -> list[tuple[str, str]]:
-    """Gradio's message list as (question, answer) pairs."""
-    pairs: list[tuple[str, str]] = []
-    question = None
-    for message in history:
-        content = message.get("content")
-        text = content if isinstance(content, str) else str(content)
-        if message.get("role") == "user":
-            question = text
-        elif question is not None:
-            pairs.append((question, text))
-            question = None
-    return pairs
+class FeedbackRequest(BaseModel):
+    """Body of `POST /api/feedback`: the id an answer came with, and 1 (up) or -1 (down)."""
+
+    id: str = Field(max_length=64)
+    vote: int
 
 
-def build_chat(assistant: Assistant) -> gr.Blocks:
-    """The chat page: answers with `[n]` markers and their numbered sources."""
-
-    def respond(message: str, history: list[dict]) -> Iterator[str]:
-        for partial in assistant.stream(message, _history_pairs(history)):
-            yield answer_markdown(partial)
-
-    return gr.ChatInterface(
-        respond,
-        title="Ask the Back In Shape podcast",
-        description=(
-            "Answers come only from the podcast's articles and episodes, with sources. "
-            "This is information, not medical advice."
-        ),
-        examples=EXAMPLES,
-        cache_examples=False,
-        api_name="chat",
+def page_policy(frame_ancestors: list[str]) -> str:
+    """The Content-Security-Policy of our HTML pages."""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {' '.join(frame_ancestors)}"
     )
 
 
-def build_app(assistant: Assistant) -> FastAPI:
-    """One ASGI app: health check, source pages, the JSON API and the chat."""
-    app = FastAPI(title="podcast-assistant")
+def build_app(
+    assistant: Assistant,
+    feedback: FeedbackStore | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages."""
+    settings = settings or assistant.settings
+    feedback = feedback or FeedbackStore(settings.feedback_path)
+    limiter = RateLimiter(settings.rate_limit_questions, settings.rate_limit_window_seconds)
+    own_page_policy = page_policy(["'self'"])
+    embed_policy = page_policy(["'self'", *settings.allowed_origins])
+    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", own_page_policy)
+        return response
+
+    def refuse_question(request: Request, question: str) -> JSONResponse | None:
+        """Why this request may not be answered (too long, empty, too many), as JSON."""
+        problem = check_question(question, settings.max_question_chars)
+        if problem:
+            return JSONResponse({"error": problem}, status_code=400)
+        client = request.client.host if request.client else "unknown"
+        wait = limiter.check(client)
+        if wait:
+            log.info("rate limit reached by a client; %.1f s to wait", wait)
+            seconds = max(1, math.ceil(wait))
+            return JSONResponse(
+                {"error": wait_message(wait), "retry_after": seconds},
+                status_code=429,
+                headers={"Retry-After": str(seconds)},
+            )
+        return None
+
+    def keep(question: str, answer: Answer, payload: dict) -> str:
+        """Store the final answer for feedback and the owner's report; its id for votes."""
+        return feedback.record(question.strip(), answer, payload["sources"])
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> str:
+        return chat_page(
+            title=TITLE,
+            examples=EXAMPLES,
+            max_chars=settings.max_question_chars,
+            compact=False,
+            color=None,
+        )
+
+    @app.get("/embed", response_class=HTMLResponse)
+    def embed(title: str = TITLE, color: str | None = None) -> HTMLResponse:
+        page = chat_page(
+            title=title[:80] or TITLE,
+            examples=EXAMPLES,
+            max_chars=settings.max_question_chars,
+            compact=True,
+            color=color,
+        )
+        return HTMLResponse(page, headers={"Content-Security-Policy": embed_policy})
+
+    @app.get("/widget.js")
+    def widget() -> Response:
+        return Response(
+            read_static("widget.js"),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     @app.get("/healthz")
     def healthz() -> dict:
         return {"status": "ok", "chunks": assistant.store.count()}
 
     @app.post("/api/ask")
-    def ask(request: AskRequest) -> dict:
-        return assistant.answer(request.question, request.history).to_json()
+    def ask(body: AskRequest, request: Request) -> Response:
+        refusal = refuse_question(request, body.question)
+        if refusal:
+            return refusal
+        log.debug("question of %d characters", len(body.question))
+        answer = assistant.answer(body.question, body.history[-HISTORY_TURNS:])
+        payload = answer_json(answer)
+        exchange_id = keep(body.question, answer, payload)
+        return JSONResponse({"id": exchange_id, **answer.to_json(), **payload})
+
+    @app.post("/api/chat")
+    def chat(body: AskRequest, request: Request) -> Response:
+        refusal = refuse_question(request, body.question)
+        if refusal:
+            return refusal
+        log.debug("question of %d characters (streamed)", len(body.question))
+
+        def lines() -> Iterator[str]:
+            final = payload = None
+            for final in assistant.stream(body.question, body.history[-HISTORY_TURNS:]):
+                payload = answer_json(final)
+                yield json.dumps({"type": "partial", **payload}, ensure_ascii=False) + "\n"
+            if final is not None and payload is not None:
+                exchange_id = keep(body.question, final, payload)
+                done = {"type": "final", "id": exchange_id, **payload}
+                yield json.dumps(done, ensure_ascii=False) + "\n"
+
+        return StreamingResponse(
+            lines(),
+            media_type="application/x-ndjson",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    @app.post("/api/feedback")
+    def vote(body: FeedbackRequest) -> dict:
+        if body.vote not in (1, -1):
+            raise HTTPException(422, "vote is 1 (helpful) or -1 (not helpful)")
+        if not feedback.vote(body.id, body.vote):
+            raise HTTPException(404, "No such answer")
+        return {"id": body.id, "vote": body.vote}
 
     @app.get("/sources/{source_id:path}", response_class=HTMLResponse)
     def source(source_id: str, chunk: str | None = None) -> str:
@@ -86,4 +187,4 @@ def build_app(assistant: Assistant) -> FastAPI:
                 start, end = found[0].start_char, found[0].end_char
         return source_page(record.title, record.text, start, end)
 
-    return gr.mount_gradio_app(app, build_chat(assistant), path="/")
+    return app

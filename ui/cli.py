@@ -134,11 +134,16 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
 @click.option("--port", type=int, help="Port to listen on [env PODCAST_ASSISTANT_PORT; 7860].")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the web chat (and /healthz, /api/ask) until stopped with Ctrl-C.
+    """Serve the web chat until stopped with Ctrl-C.
+
+    One app: the chat at /, its compact form for iframes at /embed, the website widget at
+    /widget.js, POST /api/chat (streamed) and /api/ask, POST /api/feedback, and /healthz.
+    Answers and votes are kept in feedback.sqlite3 in the data dir (see `report`).
 
     \b
-    Example:
+    Examples:
       podcast-assistant serve --port 8000
+      PODCAST_ASSISTANT_ALLOWED_ORIGINS=https://backinshape.example podcast-assistant serve
     """
     import uvicorn
 
@@ -149,7 +154,68 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     host = host or settings.host
     port = port or settings.port
     click.echo(f"Serving the chat on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    uvicorn.run(build_app(assistant), host=host, port=port, log_level="warning")
+    # The rate limit is per client address; behind a reverse proxy on this machine, uvicorn
+    # trusts its X-Forwarded-For (forwarded_allow_ips defaults to 127.0.0.1).
+    uvicorn.run(build_app(assistant), host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@main.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    help="Only questions asked on or after this date (UTC), e.g. 2026-11-01.",
+)
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.6,
+    show_default=True,
+    help="How alike (cosine) two questions must be to share a group.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the groups as one JSON object.")
+@click.pass_context
+def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
+    """What listeners asked that the podcast didn't answer well.
+
+    Lists the questions that were refused or got a thumbs-down in the chat, grouped by
+    meaning, most frequent first: topics the podcast hasn't covered yet. Read from
+    feedback.sqlite3 in the data dir.
+
+    \b
+    Examples:
+      podcast-assistant report
+      podcast-assistant report --since 2026-11-01 --json
+    """
+    from assistant.embedder import load_embedder
+    from assistant.feedback import FeedbackStore, group_similar
+
+    settings = _settings(ctx)
+    if not settings.feedback_path.exists():
+        raise click.ClickException(
+            f"no feedback has been recorded in {settings.data_dir} yet; run `serve` first"
+        )
+    exchanges = FeedbackStore(settings.feedback_path).unanswered(since)
+    vectors = load_embedder().encode([e.question for e in exchanges]) if exchanges else []
+    groups = group_similar(exchanges, vectors, similarity)
+    if as_json:
+        payload = {
+            "since": since.date().isoformat() if since else None,
+            "questions": len(exchanges),
+            "groups": [g.to_json() for g in groups],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    if not groups:
+        click.echo(
+            "No refused or thumbs-down questions" + (f" since {since:%Y-%m-%d}." if since else ".")
+        )
+        return
+    click.echo(f"{len(exchanges)} questions refused or voted down, in {len(groups)} groups:")
+    for i, group in enumerate(groups, 1):
+        why = f"{group.refused} refused, {group.thumbs_down} thumbs-down"
+        click.echo(f"\n{i}. {group.questions[0].question}  ({len(group.questions)}x: {why})")
+        for exchange in group.questions[1:]:
+            click.echo(f"   - {exchange.question}")
 
 
 def _open_assistant(settings: Settings) -> "Assistant":

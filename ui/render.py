@@ -1,17 +1,27 @@
-"""Answers and sources as Markdown and HTML; every piece of source text is escaped first."""
+"""Answers as JSON for the chat page, and pages as HTML; every piece of text is escaped first."""
 
+import functools
 import html
 import re
+from pathlib import Path
+from string import Template
 from urllib.parse import quote
 
 from assistant.records import Answer, Citation
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
-def escape_markdown(text: str) -> str:
-    """Text shown literally in Markdown: HTML escaped, Markdown syntax backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+@functools.cache
+def read_static(name: str) -> str:
+    """The text of one file in ui/static (read once per process)."""
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+def safe_color(color: str | None) -> str:
+    """`color` if it is a #rgb or #rrggbb colour, else empty (the page's own colour)."""
+    return color if color and _COLOR.match(color) else ""
 
 
 def source_link(citation: Citation) -> str:
@@ -21,17 +31,41 @@ def source_link(citation: Citation) -> str:
     return f"/sources/{quote(citation.source_id, safe='')}?chunk={quote(citation.chunk_id)}#passage"
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer with its `[n]` markers, then the numbered sources with quote and link."""
-    body = escape_markdown(answer.text)
-    body = re.sub(r"\\\[(\d+)\\\]", r"[\1]", body)  # keep citation markers readable
-    if not answer.sources:
-        return body
-    lines = [body, "", "**Sources**", ""]
-    for c in answer.sources:
-        lines.append(f"{c.n}. [{escape_markdown(c.title)}]({source_link(c)})")
-        lines.append(f"   > {escape_markdown(' '.join(c.quote.split()))}")
-    return "\n".join(lines)
+def citation_json(citation: Citation) -> dict:
+    """A numbered source as the chat page shows it: title, quoted passage and link."""
+    return {
+        **citation.to_json(),
+        "quote": " ".join(citation.quote.split()),
+        "link": source_link(citation),
+        "start_seconds": citation.start_seconds,
+    }
+
+
+def answer_json(answer: Answer) -> dict:
+    """An answer (possibly partial) as the chat page renders it; the page treats all as text."""
+    return {
+        "answer": answer.text,
+        "refused": answer.refused,
+        "urgent": answer.urgent,
+        "sources": [citation_json(c) for c in answer.sources],
+    }
+
+
+def chat_page(
+    *, title: str, examples: list[str], max_chars: int, compact: bool, color: str | None
+) -> str:
+    """The chat page (`/`), or its compact form for an iframe (`/embed`)."""
+    buttons = "".join(
+        f'<li><button type="button" class="example">{html.escape(q)}</button></li>'
+        for q in examples
+    )
+    return Template(read_static("chat.html")).substitute(
+        title=html.escape(title),
+        mode="compact" if compact else "full",
+        color=safe_color(color),
+        max_chars=int(max_chars),
+        examples=buttons,
+    )
 
 
 def source_page(title: str, text: str, start: int | None, end: int | None) -> str:
@@ -49,10 +83,8 @@ def source_page(title: str, text: str, start: int | None, end: int | None) -> st
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;"
-        "line-height:1.6;color:#222}mark{background:#fff3b0;padding:.1em 0}"
-        "p{white-space:pre-line}</style></head><body>"
+        f"<title>{html.escape(title)}</title>"
+        "<link rel='stylesheet' href='/static/source.css'></head><body>"
         f"<p><a href='/'>&larr; Back to the chat</a></p><h1>{html.escape(title)}</h1>"
         f"{paragraphs}</body></html>"
     )

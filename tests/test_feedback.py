@@ -1,0 +1,94 @@
+"""The feedback store (SQLite in the data dir) and the grouping behind the owner's report."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.feedback import FeedbackStore, group_similar
+from assistant.records import Answer, Citation
+from ui.cli import main
+
+CITED = Answer(
+    text="Hinge at the hips. [1]",
+    refused=False,
+    sources=[Citation(1, "file:a.md", "A", None, "Hinge at the hips.", "c1")],
+)
+REFUSED = Answer(text="Sorry, not covered.", refused=True)
+
+
+def test_record_vote_and_read_back(tmp_path):
+    store = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
+    sources = [{"n": 1, "title": "A <b>", "link": "/sources/a"}]
+    first = store.record("How do I hinge?", CITED, sources)
+    second = store.record("Best pizza?", REFUSED, [])
+    assert first != second and len(first) >= 16  # ids are unguessable tokens
+    got = store.get(first)
+    assert (got.question, got.answer, got.sources, got.vote) == (
+        "How do I hinge?",
+        CITED.text,
+        sources,
+        None,
+    )
+    assert store.vote(first, -1) and store.get(first).vote == -1
+    assert not store.vote("no-such-id", 1)
+    with pytest.raises(ValueError):
+        store.vote(first, 0)
+    assert [e.id for e in store.recent()] == [second, first]
+    assert {e.question for e in store.unanswered()} == {"How do I hinge?", "Best pizza?"}
+    store.vote(first, 1)
+    assert [e.question for e in store.unanswered()] == ["Best pizza?"]
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert store.unanswered(since=tomorrow) == []
+    assert store.unanswered(since=datetime(2000, 1, 1))  # naive dates are taken as UTC
+
+
+def test_urgent_answers_stay_out_of_the_report(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.record("Sudden numbness in the groin", Answer("Get help now.", True, urgent=True), [])
+    assert store.unanswered() == []
+
+
+def test_similar_questions_are_grouped_most_frequent_first(tmp_path, embedder):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    questions = [
+        "Is running bad for my knees?",
+        "What is the best pizza in Naples?",
+        "Does running damage the knees?",
+        "Can running ruin my knees?",
+        "Where do I get good pizza in Naples?",
+        "How do I file my taxes?",
+    ]
+    for question in questions:
+        store.record(question, REFUSED, [])
+    exchanges = store.unanswered()
+    groups = group_similar(exchanges, embedder.encode([e.question for e in exchanges]))
+    as_sets = [{e.question for e in g.questions} for g in groups]
+    assert as_sets == [
+        {questions[0], questions[2], questions[3]},
+        {questions[1], questions[4]},
+        {questions[5]},
+    ]
+    assert groups[0].to_json()["count"] == 3 and groups[0].refused == 3
+
+
+def test_report_command_reads_the_data_dir(tmp_path, embedder):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["--data-dir", str(tmp_path), "report"])
+    assert missing.exit_code == 1 and "no feedback has been recorded" in missing.output
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.record("What is the best pizza in Naples?", REFUSED, [])
+    disliked = store.record("How do I hinge?", CITED, [])
+    store.vote(disliked, -1)
+    store.record("Is walking good for my back?", CITED, [])  # answered, no vote: not listed
+    text = runner.invoke(main, ["--data-dir", str(tmp_path), "report"])
+    assert text.exit_code == 0
+    assert "best pizza in Naples" in text.output and "How do I hinge?" in text.output
+    assert "walking" not in text.output
+    data = json.loads(runner.invoke(main, ["--data-dir", str(tmp_path), "report", "--json"]).output)
+    assert data["questions"] == 2 and len(data["groups"]) == 2
+    later = runner.invoke(
+        main, ["--data-dir", str(tmp_path), "report", "--since", "2999-01-01", "--json"]
+    )
+    assert json.loads(later.output)["groups"] == []

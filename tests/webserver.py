@@ -1,0 +1,99 @@
+"""Helpers for tests that need real HTTP servers on 127.0.0.1: free ports, an app in a thread."""
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(app, port: int | None = None) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread; yields its base URL once /healthz answers."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_page(html: str, port: int | None = None) -> Iterator[str]:
+    """Serve one HTML page at every path (a stand-in for a listener-facing website)."""
+    body = html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port or free_port()), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+HOSTILE_MD = (
+    "# Evil <img src=x onerror=alert(1)> title\n\n"
+    "Kettlebell swings <script>alert(2)</script> build strong glutes that protect the lower "
+    "back. Swinging a kettlebell <img src=x onerror=alert(3)> with a neutral spine trains the "
+    "hips to hinge while the lower back stays still.\n"
+)
+HOSTILE_QUESTION = "Do kettlebell swings protect the lower back?"
+_hostile: dict = {}
+
+
+def hostile_assistant(tmp_path_factory, embedder):
+    """An assistant over the shipped corpus plus an article with HTML in its title and text.
+
+    Ingested once per test session, however many modules ask for it.
+    """
+    if "assistant" not in _hostile:
+        from conftest import CORPUS, ingest_folder, make_settings
+
+        from assistant.answer import Assistant
+        from assistant.store import Store
+
+        root = tmp_path_factory.mktemp("web")
+        corpus = root / "corpus"
+        corpus.mkdir()
+        (corpus / "evil.md").write_text(HOSTILE_MD)
+        settings = make_settings(root, corpus)
+        store = Store(settings)
+        ingest_folder(settings, store, embedder, CORPUS, corpus)
+        _hostile["assistant"] = Assistant.from_settings(settings, store=store)
+    return _hostile["assistant"]
