@@ -6,7 +6,7 @@ import logging
 import httpx
 import pytest
 from conftest import ARTICLE_TITLE
-from webserver import hostile_assistant, serve_app
+from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app
 
 from assistant.feedback import FeedbackStore
 from ui.app import build_app
@@ -150,3 +150,23 @@ def test_rate_limit_is_429_with_a_friendly_message(tmp_path_factory, embedder):
             assert 1 <= int(refused.headers["retry-after"]) <= 300
             assert "Please wait" in refused.json()["error"]
         assert len(feedback.recent()) == 2  # refused requests are not answered or stored
+
+
+def test_gradio_chat_answers_with_numbered_sources(server):
+    from gradio_client import Client
+
+    client = Client(server + "/gradio/", verbose=False)
+    reply = client.predict("why isn't my piriformis stretch working?", api_name="/chat")
+    assert "[1]" in reply
+    assert "**Sources**" in reply and "Why Your Hips Are Breaking Your Back?" in reply
+    assert "/sources/" in reply  # the article has no URL, so the link is to our source page
+
+
+def test_gradio_chat_escapes_hostile_sources_and_checks_questions(server):
+    from gradio_client import Client
+
+    client = Client(server + "/gradio/", verbose=False)
+    reply = client.predict(HOSTILE_QUESTION, api_name="/chat")
+    assert "<script>" not in reply and "<img" not in reply
+    assert "&lt;script&gt;" in reply
+    assert "Please type a question" in client.predict("   ", api_name="/chat")

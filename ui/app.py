@@ -1,4 +1,5 @@
-"""The web app: the chat at `/`, its iframe form at `/embed`, `/widget.js`, and the JSON APIs.
+"""The web app: the chat at `/`, its iframe form at `/embed`, `/widget.js`, the JSON APIs,
+and the same chat as a Gradio app (with its `gradio_client` API) at `/gradio`.
 
 The chat is a small page of our own (no framework) over a streaming NDJSON endpoint, so that
 every title, quote and question reaches the DOM as text, and the pages can carry a strict
@@ -10,6 +11,7 @@ import logging
 import math
 from collections.abc import Iterator
 
+import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -19,6 +21,7 @@ from assistant.answer import Assistant, check_question
 from assistant.feedback import FeedbackStore
 from assistant.records import Answer
 from assistant.settings import Settings
+from ui.gradio_chat import build_gradio_chat
 from ui.ratelimit import RateLimiter, wait_message
 from ui.render import STATIC_DIR, answer_json, chat_page, read_static, source_page
 
@@ -30,6 +33,7 @@ EXAMPLES = [
     "Should I stretch my hamstrings with a disc bulge?",
     "How do strong hips help my lower back?",
 ]
+GRADIO_PATH = "/gradio"
 HISTORY_TURNS = 5  # earlier (question, answer) pairs passed along with a question
 
 
@@ -75,26 +79,40 @@ def build_app(
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.headers.get("content-type", "").startswith("text/html"):
+        is_html = response.headers.get("content-type", "").startswith("text/html")
+        if is_html and request.url.path.startswith(GRADIO_PATH):
+            # Gradio's page needs inline scripts and styles; it still may not be framed.
+            response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+        elif is_html:
             response.headers.setdefault("Content-Security-Policy", own_page_policy)
         return response
 
-    def refuse_question(request: Request, question: str) -> JSONResponse | None:
-        """Why this request may not be answered (too long, empty, too many), as JSON."""
+    def question_problem(client: str, question: str) -> tuple[int, str, float] | None:
+        """Why a question may not be answered: (HTTP status, message, seconds to wait)."""
         problem = check_question(question, settings.max_question_chars)
         if problem:
-            return JSONResponse({"error": problem}, status_code=400)
-        client = request.client.host if request.client else "unknown"
+            return 400, problem, 0.0
         wait = limiter.check(client)
         if wait:
             log.info("rate limit reached by a client; %.1f s to wait", wait)
-            seconds = max(1, math.ceil(wait))
-            return JSONResponse(
-                {"error": wait_message(wait), "retry_after": seconds},
-                status_code=429,
-                headers={"Retry-After": str(seconds)},
-            )
+            return 429, wait_message(wait), wait
         return None
+
+    def refuse_question(request: Request, question: str) -> JSONResponse | None:
+        """Why this request may not be answered (too long, empty, too many), as JSON."""
+        client = request.client.host if request.client else "unknown"
+        problem = question_problem(client, question)
+        if problem is None:
+            return None
+        status, message, wait = problem
+        if status != 429:
+            return JSONResponse({"error": message}, status_code=status)
+        seconds = max(1, math.ceil(wait))
+        return JSONResponse(
+            {"error": message, "retry_after": seconds},
+            status_code=429,
+            headers={"Retry-After": str(seconds)},
+        )
 
     def keep(question: str, answer: Answer, payload: dict) -> str:
         """Store the final answer for feedback and the owner's report; its id for votes."""
@@ -187,4 +205,9 @@ def build_app(
                 start, end = found[0].start_char, found[0].end_char
         return source_page(record.title, record.text, start, end)
 
-    return app
+    def gradio_refusal(client: str, question: str) -> str | None:
+        problem = question_problem(client, question)
+        return problem[1] if problem else None
+
+    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gradio_refusal)
+    return gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)

@@ -1,0 +1,85 @@
+"""The same chat as a Gradio app at `/gradio`: Gradio's chat UI and its `gradio_client` API.
+
+Answers are Markdown here, so every piece of source text is HTML-escaped and its Markdown
+syntax backslash-escaped before Gradio renders it (Gradio sanitises HTML as a second guard).
+"""
+
+import html
+import re
+from collections.abc import Callable, Iterator
+
+import gradio as gr
+
+from assistant.answer import Assistant
+from assistant.records import Answer
+from ui.render import source_link
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally in Markdown: HTML escaped, Markdown syntax backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer with its `[n]` markers, then the numbered sources with quote and link."""
+    body = escape_markdown(answer.text)
+    body = re.sub(r"\\\[(\d+)\\\]", r"[\1]", body)  # keep citation markers readable
+    if answer.urgent:
+        body = f"**{body}**"
+    if not answer.sources:
+        return body
+    lines = [body, "", "**Sources**", ""]
+    for c in answer.sources:
+        link = source_link(c)
+        if not re.match(r"^(https?://|/)", link):  # only web links, never javascript: and co.
+            link = "#"
+        lines.append(f"{c.n}. [{escape_markdown(c.title)}]({link})")
+        lines.append(f"   > {escape_markdown(' '.join(c.quote.split()))}")
+    return "\n".join(lines)
+
+
+def _history_pairs(history: list[dict]) -> list[tuple[str, str]]:
+    """Gradio's message list as (question, answer) pairs."""
+    pairs: list[tuple[str, str]] = []
+    question = None
+    for message in history:
+        content = message.get("content")
+        text = content if isinstance(content, str) else str(content)
+        if message.get("role") == "user":
+            question = text
+        elif question is not None:
+            pairs.append((question, text))
+            question = None
+    return pairs
+
+
+def build_gradio_chat(
+    assistant: Assistant,
+    examples: list[str],
+    refuse: Callable[[str, str], str | None],
+) -> gr.Blocks:
+    """A Gradio ChatInterface over `assistant`; `refuse(client, question)` applies the same
+    length check and rate limit as the JSON APIs and returns the message to show instead."""
+
+    def respond(message: str, history: list[dict], request: gr.Request) -> Iterator[str]:
+        client = request.client.host if request and request.client else "unknown"
+        problem = refuse(client, message)
+        if problem:
+            yield escape_markdown(problem)
+            return
+        for partial in assistant.stream(message, _history_pairs(history)[-5:]):
+            yield answer_markdown(partial)
+
+    return gr.ChatInterface(
+        respond,
+        title="Ask the Back In Shape podcast",
+        description=(
+            "Answers come only from the podcast, with sources. "
+            "This is information from the podcast, not medical advice."
+        ),
+        examples=examples,
+        cache_examples=False,
+        api_name="chat",
+    )
