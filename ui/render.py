@@ -4,6 +4,7 @@ import html
 import re
 from urllib.parse import quote
 
+from assistant.links import moment_label, moment_url
 from assistant.records import Answer, Citation
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
@@ -15,8 +16,11 @@ def escape_markdown(text: str) -> str:
 
 
 def source_link(citation: Citation) -> str:
-    """Where a citation points: the episode or article URL, else our page for the source."""
+    """Where a citation points: the moment in the episode (`#t=754`) for a transcript passage,
+    the episode or article URL, else our page for the source."""
     if citation.url:
+        if citation.start_seconds is not None and "#" not in citation.url:
+            return moment_url(citation.url, None, citation.start_seconds) or citation.url
         return citation.url
     return f"/sources/{quote(citation.source_id, safe='')}?chunk={quote(citation.chunk_id)}#passage"
 
@@ -29,7 +33,9 @@ def answer_markdown(answer: Answer) -> str:
         return body
     lines = [body, "", "**Sources**", ""]
     for c in answer.sources:
-        lines.append(f"{c.n}. [{escape_markdown(c.title)}]({source_link(c)})")
+        moment = moment_label(c.episode, c.start_seconds)
+        label = f"{c.title} ({moment})" if moment else c.title
+        lines.append(f"{c.n}. [{escape_markdown(label)}]({source_link(c)})")
         lines.append(f"   > {escape_markdown(' '.join(c.quote.split()))}")
     return "\n".join(lines)
 
