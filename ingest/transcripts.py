@@ -76,6 +76,8 @@ def parse_vtt(text: str, origin: str = "transcript") -> list[Segment]:
         captions = webvtt.from_buffer(io.StringIO(text)).captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise SourceError(f"{origin}: not a valid WebVTT transcript ({exc})") from exc
+    if not captions:  # the lenient parser skips broken cues; none left means a broken file
+        raise SourceError(f"{origin}: not a valid WebVTT transcript (no cue with valid timings)")
     segments, speaker = [], None
     for cue in captions:
         speaker = cue.voice or speaker
