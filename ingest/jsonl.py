@@ -35,11 +35,9 @@ def record_to_source(record: object, path: str, line: int = 0) -> Source:
 
 
 def load_jsonl(path: Path, max_bytes: int) -> tuple[list[Source], list[Failure]]:
-    """Every good line of a JSON Lines file as a source, and a `Failure` for each bad line."""
+    """Every good line of a JSON Lines file as a source, and a `Failure` for each bad line
+    (a record over `max_bytes` is one; the file as a whole may be any size)."""
     resolved = path.resolve()
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise SourceError(f"{path}: {size:,} bytes is over the {max_bytes:,}-byte limit")
     sources: list[Source] = []
     failures: list[Failure] = []
     seen: set[str] = set()
@@ -58,6 +56,11 @@ def load_jsonl(path: Path, max_bytes: int) -> tuple[list[Source], list[Failure]]
                 key = record.get("id", record.get("_id")) if isinstance(record, dict) else None
                 known = f"jsonl:{str(key).strip()}" if key is not None else None
                 failures.append(Failure(origin, str(exc), known))  # its old chunks are kept
+                continue
+            if len(raw) > max_bytes:  # a bulk export may be big; one record may not
+                limit = f"the {max_bytes:,}-byte limit"
+                message = f"{path}:{number}: {len(raw):,} bytes is over {limit}"
+                failures.append(Failure(origin, message, source.source_id))
                 continue
             if source.source_id in seen:
                 message = f"{path}:{number}: duplicate id {source.source_id}"

@@ -93,6 +93,8 @@ def parse_srt(text: str, origin: str = "transcript") -> list[Segment]:
         captions = webvtt.from_buffer(io.StringIO(text), format="srt").captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise SourceError(f"{origin}: not a valid SRT transcript ({exc})") from exc
+    if not captions:
+        raise SourceError(f"{origin}: not a valid SRT transcript (no cue with valid timings)")
     segments, speaker = [], None
     for cue in captions:
         body = _clean(cue.text)
@@ -168,7 +170,7 @@ def parse_html(text: str, origin: str = "transcript") -> list[Segment]:
         elif content:
             segments.append(Segment(start, None, speaker, content))
     # A monologue ends where the next one starts.
-    ends = [s.start for s in segments[1:]] + [None]
+    ends = [s.start for s in segments[1:]] + [None] if segments else []
     return [Segment(s.start, end, s.speaker, s.text) for s, end in zip(segments, ends, strict=True)]
 
 

@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 serving a temp folder, with ETags, request counts and a few
 misbehaving routes (slow, huge), for the feed and fetch tests."""
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -91,10 +92,8 @@ def _handler(site: Site):
             for key, value in (extra or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)  # the client may have given up (a timeout test)
 
         def _huge(self) -> None:
             # No Content-Length: the client must stop reading on its own size cap.
