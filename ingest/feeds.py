@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
+import dateutil.parser
 import feedparser
 from lxml import etree
 
@@ -89,23 +90,71 @@ def parse_date(value: str | None) -> str | None:
     """ISO 8601 (UTC) of a feed date as found in the wild, or None when it is not a date."""
     if not value or not value.strip():
         return None
-    text = " ".join(value.split())
-    if re.fullmatch(r"\d{9,10}", text):  # a Unix timestamp, as some generators write
-        return datetime.fromtimestamp(int(text), UTC).isoformat()
+    text = " ".join(re.sub(r"<[^>]+>", " ", value).split())
     text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
-    parsed = feedparser.datetimes._parse_date(text)  # the handlers feedparser itself uses
-    if parsed is None:
+    if re.fullmatch(r"\d{9,10}", text):  # a Unix timestamp, as some generators write
+        dt = datetime.fromtimestamp(int(text), UTC)
+    else:
+        parsed = feedparser.datetimes._parse_date(text)  # the handlers feedparser itself uses
         try:
-            dt = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+            if parsed is not None:
+                dt = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+            else:
+                dt = _lenient_date(text)
+                if dt is None:
+                    return None
+                dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+        except (ValueError, OverflowError):  # year 0, a zone offset of a day or more
             return None
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC).isoformat()
-    try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
-    except (ValueError, OverflowError):
-        return None
+    # A lenient reading of junk ("0837") lands centuries away; podcasts began in 2004.
+    return dt.isoformat() if 1995 <= dt.year <= datetime.now(UTC).year + 1 else None
+
+
+# Month names in the other languages podcast feeds are written in, as they appear in dates.
+_MONTHS = {
+    "ene": "Jan",
+    "fev": "Feb",
+    "abr": "Apr",
+    "mai": "May",
+    "juin": "Jun",
+    "juil": "Jul",
+    "ago": "Aug",
+    "set": "Sep",
+    "out": "Oct",
+    "dic": "Dec",
+    "dez": "Dec",
+    "okt": "Oct",
+}
+
+
+def _lenient_date(text: str) -> datetime | None:
+    """A date the RFC 822/ISO parsers reject: foreign month names, "6/20/2014", "May 3, 2013"."""
+    words = re.sub(r"\b([A-Za-z]+)\b", lambda m: _MONTHS.get(m.group(1).lower(), m.group(1)), text)
+    for candidate in (words, re.sub(r"^[^\d,]*,\s*", "", words)):  # without a weekday
+        try:
+            return email.utils.parsedate_to_datetime(candidate)
+        except (TypeError, ValueError, IndexError):
+            pass
+        try:
+            return dateutil.parser.parse(candidate, tzinfos=_ZONES)
+        except (ValueError, OverflowError):
+            pass
+    return None
+
+
+_ZONES = {
+    "EST": -18000,
+    "EDT": -14400,
+    "CST": -21600,
+    "CDT": -18000,
+    "PST": -28800,
+    "PDT": -25200,
+    "MST": -25200,
+    "MDT": -21600,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 7200,
+}
 
 
 def _episode_number(*values: str | None) -> int | None:
@@ -126,15 +175,18 @@ def _item_extras(data: bytes) -> list[dict]:
     if root is None:
         return []
     extras = []
-    for item in root.iter("{*}item", "{*}entry"):
+    for item in root.iter("{*}item", "{*}entry", "item", "entry"):
         links, number = [], None
         for child in item:
             if not isinstance(child.tag, str):
                 continue
-            qname = etree.QName(child)
-            if not (qname.namespace or "").startswith(_PODCAST_NS_PREFIXES):
+            # `{namespace}name`, or `podcast:name` as lxml's recovery leaves an unbound prefix.
+            namespace, _, localname = child.tag[1:].partition("}")
+            if not localname:
+                namespace, localname = "podcast", child.tag.partition("podcast:")[2]
+            if not (namespace == "podcast" or namespace.startswith(_PODCAST_NS_PREFIXES)):
                 continue
-            if qname.localname == "transcript" and child.get("url"):
+            if localname == "transcript" and child.get("url"):
                 links.append(
                     TranscriptLink(
                         url=child.get("url").strip(),
@@ -143,7 +195,7 @@ def _item_extras(data: bytes) -> list[dict]:
                         rel=child.get("rel"),
                     )
                 )
-            elif qname.localname == "episode":
+            elif localname == "episode":
                 number = (child.text or "").strip()
         extras.append({"transcripts": links, "number": number})
     return extras
@@ -164,9 +216,15 @@ def parse_feed(data: bytes, url: str = "", content_type: str = "application/xml"
         raise FeedError(f"{url or 'feed'}: not a readable RSS/Atom feed ({reason})")
     if parsed.bozo:
         exc = parsed.bozo_exception
-        if not parsed.entries and not isinstance(exc, feedparser.CharacterEncodingOverride):
-            raise FeedError(f"{url or 'feed'}: malformed feed ({exc})")
-        log.warning("%s: feed is not well-formed (%s); using what could be read", url, exc)
+        # Two slips are common and harmless: an undeclared namespace prefix (`itunes:` without
+        # xmlns) and a wrong declared charset. Anything else means the XML is broken (cut
+        # short, mismatched tags), and half a feed must not be mistaken for the whole one.
+        harmless = isinstance(exc, feedparser.CharacterEncodingOverride) or "unbound prefix" in str(
+            exc
+        )
+        if not harmless:
+            raise FeedError(f"{url or 'feed'}: malformed feed, not well-formed XML ({exc})")
+        log.info("%s: %s; reading it anyway", url or "feed", exc)
     extras = _item_extras(data)
     if len(extras) != len(parsed.entries):
         extras = [{"transcripts": [], "number": None}] * len(parsed.entries)
@@ -181,13 +239,15 @@ def parse_feed(data: bytes, url: str = "", content_type: str = "application/xml"
 
 
 def _episode(entry: dict, extra: dict, base: str) -> Episode:
-    enclosures = [e for e in entry.get("enclosures", []) if e.get("href") or e.get("url")]
-    hrefs = tuple(urljoin(base, e.get("href") or e.get("url")) for e in enclosures)
+    # Some feeds carry their audio only as Media RSS `media:content`.
+    listed = entry.get("enclosures") or entry.get("media_content") or []
+    enclosures = [e for e in listed if (e.get("href") or e.get("url") or "").strip()]
+    hrefs = tuple(urljoin(base, (e.get("href") or e.get("url")).strip()) for e in enclosures)
     audio = next(
         (e for e in enclosures if str(e.get("type", "")).startswith(("audio", "video"))),
         enclosures[0] if enclosures else None,
     )
-    audio_url = urljoin(base, audio.get("href") or audio.get("url")) if audio else None
+    audio_url = urljoin(base, (audio.get("href") or audio.get("url")).strip()) if audio else None
     link = entry.get("link") or None
     if link and link == audio_url:
         link = None  # some feeds point the item link at the audio file
