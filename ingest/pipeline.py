@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 64
 # Sources are committed in groups of about this many chunks: big enough to batch embeddings
 # well, small enough that an interrupted run loses little work.
-GROUP_CHUNKS = 256
+GROUP_CHUNKS = 64
 
 
 @dataclass
