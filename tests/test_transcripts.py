@@ -134,3 +134,31 @@ def test_format_from_type_or_suffix():
     assert transcript_format("text/vtt; charset=utf-8") == "vtt"
     assert transcript_format("", "https://x/ep.vtt?x=1") == "vtt"
     assert transcript_format("application/pdf", "https://x/ep.pdf") is None
+
+
+def test_a_local_transcript_file_with_its_sidecar(tmp_path):
+    import json
+    import shutil
+
+    from ingest.files import load_files
+
+    shutil.copy(TEST_DATA / "site" / "ep1.vtt", tmp_path / "sciatica.vtt")
+    meta = {
+        "title": "Sciatica",
+        "url": "https://x/ep41",
+        "audio_url": "https://x/41.mp3",
+        "episode": 41,
+    }
+    (tmp_path / "sciatica.vtt.meta.json").write_text(json.dumps(meta))
+    (tmp_path / "broken.srt").write_text("not subtitles at all\n")
+    sources, failures = load_files([tmp_path], tmp_path, 1_000_000)
+    (source,) = sources
+    assert (source.kind, source.title, source.episode, source.audio_url) == (
+        "transcript",
+        "Sciatica",
+        41,
+        "https://x/41.mp3",
+    )
+    assert source.timeline[0][1:] == (602.0, 607.5, "Rick")
+    (failure,) = failures
+    assert failure.message.startswith(f"{tmp_path / 'broken.srt'}: not a valid SRT transcript")
