@@ -4,6 +4,7 @@ import calendar
 import email.utils
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -136,7 +137,9 @@ def _lenient_date(text: str) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             pass
         try:
-            return dateutil.parser.parse(candidate, tzinfos=_ZONES)
+            with warnings.catch_warnings():  # an unknown zone name ("GTM") is read as UTC
+                warnings.simplefilter("ignore", dateutil.parser.UnknownTimezoneWarning)
+                return dateutil.parser.parse(candidate, tzinfos=_ZONES)
         except (ValueError, OverflowError):
             pass
     return None
