@@ -13,6 +13,11 @@ class Source:
     text: str
     url: str | None = None
     origin: str | None = None  # the file path or URL it was read from
+    episode: int | None = None  # the feed's episode number
+    published: str | None = None  # ISO 8601 date the episode was published
+    audio_url: str | None = None  # the episode's audio (or video) enclosure
+    # For transcripts: (char offset in `text`, start s, end s, speaker) for each segment.
+    timeline: tuple[tuple[int, float | None, float | None, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class Chunk:
     start_seconds: float | None = None
     end_seconds: float | None = None
     speaker: str | None = None
+    episode: int | None = None
+    published: str | None = None
 
     def metadata(self) -> dict:
         """Chroma metadata: every field but the text and id, without empty values."""
@@ -67,6 +74,7 @@ class Citation:
     quote: str
     chunk_id: str
     start_seconds: float | None = None
+    episode: int | None = None  # for the "Ep. 42 · 12:34" label of a transcript moment
 
     def to_json(self) -> dict:
         """The public JSON shape of a source."""

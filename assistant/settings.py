@@ -42,6 +42,19 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")
+    fetch_timeout: float = Field(
+        20.0, gt=0, description="Seconds to wait for a feed, page or transcript before giving up."
+    )
+    fetch_max_bytes: int = Field(
+        10_000_000, ge=1, description="Largest feed, page or transcript downloaded, in bytes."
+    )
+    fetch_concurrency: int = Field(
+        4, ge=1, le=32, description="Downloads in flight at once when ingesting a feed."
+    )
+    user_agent: str = Field(
+        "podcast-assistant/0.1 (feed and article sync for a podcast chat assistant)",
+        description="User-Agent header sent with every download.",
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(

@@ -5,11 +5,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.links import moment_url
 from assistant.records import Chunk, Source
 from assistant.text import sentence_spans
+from ingest.transcripts import locate
 
 # Bump when chunking changes, so every source is re-chunked on the next ingest.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 _HEADING_MAX_WORDS = 12
 
 
@@ -44,18 +46,20 @@ def embedding_text(chunk: Chunk) -> str:
 def source_hash(source: Source, chunk_tokens: int) -> str:
     """Changes whenever anything that shapes the source's chunks or embeddings changes."""
     digest = hashlib.sha256()
-    for part in (CHUNKER_VERSION, str(chunk_tokens), source.kind, source.title, source.url or ""):
+    parts = (CHUNKER_VERSION, str(chunk_tokens), source.kind, source.title, source.url or "")
+    extras = (source.episode, source.published, source.audio_url, source.timeline)
+    for part in (*parts, repr(extras)):
         digest.update(part.encode() + b"\0")
     digest.update(source.text.encode())
     return digest.hexdigest()
 
 
-def _units(text: str, count: Callable[[str], int]) -> list[_Unit]:
+def _units(text: str, count: Callable[[str], int], headings: bool = True) -> list[_Unit]:
     units: list[_Unit] = []
     section = None
     for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
         lines = para.group()
-        if "\n" not in lines and is_heading(lines):
+        if headings and "\n" not in lines and is_heading(lines):
             section = lines
             units.append(_Unit(para.start(), para.end(), count(lines), section, True))
             continue
@@ -103,8 +107,10 @@ def chunk_source(
     def limit(section: str | None) -> int:  # room for the passage once the header is in
         return budget - title_tokens - (count(section) if section else 0)
 
+    # A transcript has no headings: a short turn ("Exactly.") is speech, not a section title.
+    timed = bool(source.timeline)
     units: list[_Unit] = []
-    for unit in _units(text, count):
+    for unit in _units(text, count, headings=not timed):
         room = limit(unit.section)
         if room < 16:
             raise ValueError(f"the title or a heading of {source.source_id} is too long to embed")
@@ -138,6 +144,7 @@ def chunk_source(
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
         seen[digest] = seen.get(digest, 0) + 1
         chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+        fields = {"url": source.url, **(_moment(source, start, end) if timed else {})}
         chunk = Chunk(
             chunk_id=chunk_id,
             source_id=source.source_id,
@@ -147,10 +154,29 @@ def chunk_source(
             position=position,
             start_char=start,
             end_char=end,
-            url=source.url,
             section=section,
+            episode=source.episode,
+            published=source.published,
+            **fields,
         )
         if count_tokens(embedding_text(chunk)) > max_tokens:  # the guarantee, checked for real
             raise ValueError(f"chunk {position} of {source.source_id} exceeds {max_tokens} tokens")
         chunks.append(chunk)
     return chunks
+
+
+def _moment(source: Source, start: int, end: int) -> dict:
+    """Start and end seconds, speakers and moment link of the passage `start`..`end`."""
+    first = locate(source.timeline, start)
+    entries = [e for e in source.timeline if start <= e[0] < end] or [first]
+    last = locate(source.timeline, end - 1)
+    speakers = list(dict.fromkeys(e[3] for e in [first, *entries] if e and e[3]))
+    seconds = first[1] if first else None
+    ends = [e[2] if e[2] is not None else e[1] for e in (last, *entries) if e]
+    ends = [x for x in ends if x is not None]
+    return {
+        "start_seconds": seconds,
+        "end_seconds": max(ends) if ends else None,
+        "speaker": ", ".join(speakers) or None,
+        "url": moment_url(source.url, source.audio_url, seconds),
+    }

@@ -1,4 +1,5 @@
-"""Local files (.txt, .md, .html) to `Source`s, with a clear error for each unreadable one."""
+"""Local files (.txt, .md, .html, .vtt, .srt, .jsonl) to `Source`s, with a clear error for each
+unreadable one."""
 
 import codecs
 import json
@@ -17,7 +18,11 @@ log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = frozenset(TEXT_SUFFIXES) | HTML_SUFFIXES
+TRANSCRIPT_SUFFIXES = {".vtt": "vtt", ".srt": "srt"}
+JSONL_SUFFIXES = {".jsonl"}
+SUPPORTED_SUFFIXES = (
+    frozenset(TEXT_SUFFIXES) | HTML_SUFFIXES | frozenset(TRANSCRIPT_SUFFIXES) | JSONL_SUFFIXES
+)
 META_SUFFIX = ".meta.json"
 
 
@@ -120,6 +125,8 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
     meta = read_metadata(path)
     data = path.read_bytes()
     suffix = path.suffix.lower()
+    if suffix in TRANSCRIPT_SUFFIXES:
+        return _load_transcript(path, data, TRANSCRIPT_SUFFIXES[suffix], meta, corpus_dir)
     if suffix in HTML_SUFFIXES:
         body, found_title = html_to_text(data, origin)
     else:
@@ -144,13 +151,44 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
     )
 
 
+def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, corpus_dir: Path) -> Source:
+    """A local transcript file; its sidecar may give `url`, `audio_url` and `episode`."""
+    from ingest.transcripts import assemble, parse_transcript  # it imports SourceError from here
+
+    text, timeline = assemble(parse_transcript(data, fmt, str(path)))
+    episode = meta.get("episode")
+    return Source(
+        source_id=source_id_for(path, corpus_dir),
+        kind="transcript",
+        title=str(meta.get("title") or path.stem.replace("-", " ").capitalize()),
+        text=text,
+        url=meta.get("url") or None,
+        origin=str(path.resolve()),
+        episode=int(episode) if str(episode or "").isdigit() else None,
+        published=meta.get("published") or None,
+        audio_url=meta.get("audio_url") or None,
+        timeline=timeline,
+    )
+
+
 def load_files(
     paths: Iterable[Path], corpus_dir: Path, max_bytes: int
 ) -> tuple[list[Source], list[Failure]]:
     """Every readable source under `paths`, and a `Failure` for each file that is not."""
+    from ingest.jsonl import load_jsonl
+
     sources: list[Source] = []
     failures: list[Failure] = []
     for path in discover_files(paths):
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            try:
+                found, bad = load_jsonl(path, max_bytes)
+            except (SourceError, OSError) as exc:
+                failures.append(Failure(str(path.resolve()), str(exc)))
+                continue
+            sources.extend(found)
+            failures.extend(bad)
+            continue
         try:
             sources.append(load_file(path, corpus_dir, max_bytes))
         except (SourceError, OSError) as exc:

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 64
 # Sources are committed in groups of about this many chunks: big enough to batch embeddings
 # well, small enough that an interrupted run loses little work.
-GROUP_CHUNKS = 512
+GROUP_CHUNKS = 64
 
 
 @dataclass
@@ -38,6 +38,10 @@ class IngestReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     failed: list[Failure] = field(default_factory=list)
+    dry_run: bool = False
+    chunks_to_embed: int = 0  # in a dry run: what a real run would embed
+    # (action, source id, title) for each source added, updated or removed
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The public JSON shape of an ingest summary."""
@@ -49,10 +53,19 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "seconds": round(self.seconds, 3),
             "failed": [{"origin": f.origin, "message": f.message} for f in self.failed],
+            "dry_run": self.dry_run,
+            "chunks_to_embed": self.chunks_to_embed,
+            "changes": [{"action": a, "source_id": i, "title": t} for a, i, t in self.changes],
         }
 
     def summary(self) -> str:
         """One line for people."""
+        if self.dry_run:
+            return (
+                f"dry run: {self.added} to add, {self.updated} to update, {self.unchanged} "
+                f"unchanged, {self.removed} to remove; {self.chunks_to_embed} chunks to embed"
+                + (f"; {len(self.failed)} failed" if self.failed else "")
+            )
         line = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.removed} removed; {self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
@@ -77,14 +90,16 @@ def ingest_sources(
     failures: Sequence[Failure] = (),
     prune_origins: Callable[[str], bool] | None = None,
     progress: bool | None = None,
+    dry_run: bool = False,
 ) -> IngestReport:
     """Bring the store in line with `sources`; with `prune_origins`, also remove recorded
     sources whose origin it accepts but which were neither loaded nor failed this time.
 
-    `progress=None` shows a progress bar only when stderr is a terminal.
+    `progress=None` shows a progress bar only when stderr is a terminal. `dry_run` reports
+    what would be added, updated and removed, and writes nothing.
     """
     started = time.perf_counter()
-    report = IngestReport(failed=list(failures))
+    report = IngestReport(failed=list(failures), dry_run=dry_run)
     plan: list[_Planned] = []
     for source in sources:
         record = store.get_record(source.source_id)
@@ -105,27 +120,58 @@ def ingest_sources(
 
     reusable = store.existing_chunk_ids([c.chunk_id for p in plan for c in p.chunks])
     to_embed = sum(1 for p in plan for c in p.chunks if c.chunk_id not in reusable)
+    for planned in plan:
+        action = "add" if planned.old is None else "update"
+        report.changes.append((action, planned.source.source_id, planned.source.title))
+    removable = _removable(store, sources, report.failed, prune_origins)
+    report.changes.extend(("remove", r.source_id, r.title) for r in removable)
+    if dry_run:
+        report.chunks_to_embed = to_embed
+        report.added = sum(1 for p in plan if p.old is None)
+        report.updated = len(plan) - report.added
+        report.removed = len(removable)
+        report.seconds = time.perf_counter() - started
+        return report
     with tqdm(total=to_embed, unit="chunk", desc="embedding", disable=_quiet(progress)) as bar:
         for group in _groups(plan):
             report.chunks_embedded += _commit_group(group, reusable, store, embedder, bar)
+            log.info("committed %d of %d chunks to embed", report.chunks_embedded, to_embed)
     for planned in plan:
         if planned.old is None:
             report.added += 1
         else:
             report.updated += 1
 
-    if prune_origins is not None:
-        keep = {s.source_id for s in sources} | {f.source_id for f in report.failed}
-        for record in store.records():
-            if record.source_id not in keep and record.origin and prune_origins(record.origin):
-                store.remove_source(record.source_id)
-                report.removed += 1
+    for record in removable:
+        store.remove_source(record.source_id)
+        report.removed += 1
     if plan or report.removed:
         swept = store.sweep_orphans()
         if swept:
             log.info("removed %d chunks left behind by an interrupted ingest", swept)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _removable(
+    store: Store,
+    sources: Sequence[Source],
+    failed: Sequence[Failure],
+    prune_origins: Callable[[str], bool] | None,
+) -> list[SourceRecord]:
+    """Recorded sources the prune filter covers that were neither loaded nor failed."""
+    if prune_origins is None:
+        return []
+    keep = {s.source_id for s in sources} | {f.source_id for f in failed}
+    failed_origins = {f.origin for f in failed}  # a whole file or feed that failed keeps all
+    return [
+        r
+        for r in store.records()
+        if r.source_id not in keep
+        and r.origin
+        and r.origin not in failed_origins
+        and prune_origins(r.origin)
+    ]
 
 
 def _commit_group(

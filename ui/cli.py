@@ -51,51 +51,92 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="URL",
+    help="A podcast RSS/Atom feed: each episode's page and transcript (repeatable).",
+)
+@click.option(
     "--prune",
     is_flag=True,
-    help="Also remove sources under PATHS whose files are gone.",
+    help="Also remove sources under PATHS whose files are gone, and episodes the feeds dropped.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be added, updated or removed; change nothing."
+)
+@click.option(
+    "--every",
+    metavar="INTERVAL",
+    help="Keep running, syncing again every INTERVAL (e.g. 30m, 6h, 1d) until stopped.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
-    """Embed new and changed articles and transcripts from PATHS into the store.
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    feeds: tuple[str, ...],
+    prune: bool,
+    dry_run: bool,
+    every: str | None,
+    as_json: bool,
+) -> None:
+    """Embed new and changed articles, transcripts and episodes into the store.
 
-    PATHS are files or folders of .txt, .md and .html files (default: the corpus folder,
-    PODCAST_ASSISTANT_CORPUS_DIR). Unchanged files are skipped; changed ones have their
-    chunks replaced. A file that can't be read is reported and skipped, its earlier chunks
-    kept, and the exit code is 1.
+    PATHS are files or folders of .txt, .md, .html, .vtt and .srt files and .jsonl bulk
+    exports (one {"id", "title", "text", "url"} object a line); with neither PATHS nor
+    --feed, the corpus folder (PODCAST_ASSISTANT_CORPUS_DIR). A feed brings each episode's
+    article page (the feed's own text when there is none) and its podcast:transcript.
+
+    Unchanged sources are skipped (pages with ETag/Last-Modified are not even downloaded
+    again); changed ones have their chunks replaced. Episodes a feed no longer lists are kept
+    unless --prune. A source that can't be read is reported and skipped, its earlier chunks
+    kept, and the exit code is 1. A feed that can't be read at all changes nothing.
 
     \b
     Examples:
       podcast-assistant ingest
-      podcast-assistant ingest articles/ --prune --json
+      podcast-assistant ingest --feed https://example.com/podcast.rss --dry-run
+      podcast-assistant ingest --feed https://example.com/podcast.rss --every 6h
+      podcast-assistant ingest export.jsonl articles/ --prune --json
     """
-    from assistant.embedder import load_embedder
-    from assistant.store import Store
-    from ingest.files import SourceError, load_files
-    from ingest.pipeline import ingest_sources, under_paths
+    from ingest.feeds import FeedError
+    from ingest.files import SourceError
+    from ingest.sync import parse_interval, run_every, run_ingest
 
     settings = _settings(ctx)
-    roots = list(paths) or [settings.corpus_dir]
+    roots = list(paths) or ([] if feeds else [settings.corpus_dir])
+    interval = None
+    if every:
+        try:
+            interval = parse_interval(every)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--every") from exc
+
+    def once() -> bool:
+        report = run_ingest(settings, roots, feeds, prune=prune, dry_run=dry_run)
+        for failure in report.failed:
+            click.echo(f"skipped: {failure.message}", err=True)
+        if dry_run and not as_json:
+            for action, source_id, title in report.changes:
+                click.echo(f"would {action}: {title} ({source_id})")
+        if as_json:
+            click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        else:
+            click.echo(f"ingest: {report.summary()}", err=True)
+        return not report.failed
+
     try:
-        sources, failures = load_files(roots, settings.corpus_dir, settings.max_file_bytes)
-    except SourceError as exc:
-        raise click.ClickException(str(exc)) from exc
-    report = ingest_sources(
-        sources,
-        Store(settings),
-        load_embedder(),
-        chunk_tokens=settings.chunk_tokens,
-        failures=failures,
-        prune_origins=under_paths(roots) if prune else None,
-    )
-    for failure in report.failed:
-        click.echo(f"skipped: {failure.message}", err=True)
-    if as_json:
-        click.echo(json.dumps(report.to_json()))
-    else:
-        click.echo(f"ingest: {report.summary()}", err=True)
-    if report.failed:
+        if interval:
+            click.echo(f"syncing every {every} (Ctrl-C to stop)", err=True)
+            run_every(interval, once)  # returns only when interrupted
+            return
+        ok = once()
+    except (FeedError, SourceError) as exc:
+        raise click.ClickException(f"{exc}; nothing was changed") from exc
+    except KeyboardInterrupt:
+        ctx.exit(130)
+    if not ok:
         ctx.exit(1)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 import gradio as gr
 
 from assistant.answer import Assistant
+from assistant.links import moment_label
 from assistant.records import Answer
 from ui.render import source_link
 
@@ -35,7 +36,9 @@ def answer_markdown(answer: Answer) -> str:
         link = source_link(c)
         if not re.match(r"^(https?://|/)", link):  # only web links, never javascript: and co.
             link = "#"
-        lines.append(f"{c.n}. [{escape_markdown(c.title)}]({link})")
+        moment = moment_label(c.episode, c.start_seconds)
+        label = f"{c.title} ({moment})" if moment else c.title
+        lines.append(f"{c.n}. [{escape_markdown(label)}]({link})")
         lines.append(f"   > {escape_markdown(' '.join(c.quote.split()))}")
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from string import Template
 from urllib.parse import quote
 
+from assistant.links import moment_label, moment_url
 from assistant.records import Answer, Citation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -25,8 +26,11 @@ def safe_color(color: str | None) -> str:
 
 
 def source_link(citation: Citation) -> str:
-    """Where a citation points: the episode or article URL, else our page for the source."""
+    """Where a citation points: the moment in the episode (`#t=754`) for a transcript passage,
+    the episode or article URL, else our page for the source."""
     if citation.url:
+        if citation.start_seconds is not None and "#" not in citation.url:
+            return moment_url(citation.url, None, citation.start_seconds) or citation.url
         return citation.url
     return f"/sources/{quote(citation.source_id, safe='')}?chunk={quote(citation.chunk_id)}#passage"
 
@@ -38,6 +42,7 @@ def citation_json(citation: Citation) -> dict:
         "quote": " ".join(citation.quote.split()),
         "link": source_link(citation),
         "start_seconds": citation.start_seconds,
+        "moment": moment_label(citation.episode, citation.start_seconds),
     }
 
 

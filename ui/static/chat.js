@@ -88,7 +88,9 @@
         title.rel = "noopener noreferrer";
       }
       item.append(title);
-      if (source.start_seconds !== null && source.start_seconds !== undefined) {
+      if (source.moment) {
+        item.append(el("span", "at", " · " + source.moment));
+      } else if (source.start_seconds !== null && source.start_seconds !== undefined) {
         item.append(el("span", "at", " at " + clock(source.start_seconds)));
       }
       item.append(el("blockquote", "quote", source.quote));

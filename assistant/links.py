@@ -1,0 +1,32 @@
+"""Links to a moment in an episode (`#t=754`) and their labels ("Ep. 42 · 12:34")."""
+
+from urllib.parse import urldefrag
+
+
+def format_timestamp(seconds: float) -> str:
+    """A player-style clock: "12:34", or "1:02:03" past the hour."""
+    total = max(int(seconds), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def moment_url(link: str | None, audio_url: str | None, seconds: float | None) -> str | None:
+    """Where to hear `seconds` into an episode: the audio with a media fragment (browsers seek
+    to it), else the episode page with the same fragment; without a time, the page itself."""
+    if seconds is None:
+        return link or audio_url
+    base = audio_url or link
+    if not base:
+        return None
+    return f"{urldefrag(base).url}#t={int(seconds)}"
+
+
+def moment_label(episode: int | None, seconds: float | None) -> str | None:
+    """ "Ep. 42 · 12:34", "Ep. 42", "12:34", or None when there is neither."""
+    parts = []
+    if episode is not None:
+        parts.append(f"Ep. {episode}")
+    if seconds is not None:
+        parts.append(format_timestamp(seconds))
+    return " · ".join(parts) or None

@@ -1,0 +1,147 @@
+"""A podcast feed to `Source`s: each episode's article page (or the feed's own text) and its
+transcript, downloaded concurrently; a broken page or transcript is a `Failure`, not a crash."""
+
+import logging
+
+import lxml.html
+import trafilatura
+
+from assistant.records import Source
+from ingest.clean import normalize_text, strip_furniture
+from ingest.feeds import Episode, Feed, FeedError, TranscriptLink, parse_feed
+from ingest.fetch import Fetched, Fetcher
+from ingest.files import Failure, SourceError
+from ingest.transcripts import PREFERENCE, assemble, parse_transcript, transcript_format
+
+log = logging.getLogger(__name__)
+
+_NOT_PAGES = ("audio/", "video/", "image/", "application/octet-stream")
+
+
+def article_id(episode: Episode) -> str:
+    """Source id of an episode's article (its page, or the feed's text for it)."""
+    return f"episode:{episode.guid}"
+
+
+def transcript_id(episode: Episode) -> str:
+    """Source id of an episode's transcript."""
+    return f"episode:{episode.guid}#transcript"
+
+
+def pick_transcript(episode: Episode) -> tuple[TranscriptLink, str] | None:
+    """The richest transcript the item declares that we can read, and its format."""
+    readable = []
+    for link in episode.transcripts:
+        fmt = transcript_format(link.mime_type, link.url)
+        if fmt:
+            readable.append((PREFERENCE.index(fmt), link, fmt))
+    if not readable:
+        return None
+    _, link, fmt = min(readable, key=lambda r: r[0])
+    return link, fmt
+
+
+def page_text(fetched: Fetched) -> str:
+    """Main text of an article page; `SourceError` if it is empty, not HTML or has no article."""
+    url = fetched.url
+    if not fetched.body.strip():
+        raise SourceError(f"{url}: the page is empty")
+    if fetched.content_type.lower().startswith(_NOT_PAGES):
+        raise SourceError(f"{url}: not a web page ({fetched.content_type})")
+    text = trafilatura.extract(
+        fetched.body,
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        favor_recall=True,
+    )
+    if not text or not text.strip():
+        raise SourceError(f"{url}: no readable article text on the page")
+    return text
+
+
+def description_text(html: str) -> str:
+    """Plain text of a feed item's HTML description or `content:encoded`."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return normalize_text(html)
+    for junk in root.xpath("//script|//style"):
+        junk.drop_tree()
+    for block in root.xpath("//p|//br|//li|//h1|//h2|//h3|//h4|//div"):
+        block.tail = "\n\n" + (block.tail or "")
+    return normalize_text(root.text_content())
+
+
+def _base(episode: Episode, feed_url: str) -> dict:
+    return {
+        "url": episode.link or episode.audio_url,
+        "origin": feed_url,  # prune by feed: sources it no longer lists
+        "episode": episode.number,
+        "published": episode.published,
+        "audio_url": episode.audio_url,
+    }
+
+
+def load_feed(feed_url: str, fetcher: Fetcher) -> tuple[Feed, list[Source], list[Failure]]:
+    """Every episode of the feed at `feed_url` as sources; `FeedError` if the feed itself can't
+    be downloaded or parsed (then nothing at all should be ingested)."""
+    try:
+        fetched = fetcher.fetch(feed_url)
+    except SourceError as exc:
+        raise FeedError(str(exc)) from exc
+    feed = parse_feed(fetched.body, feed_url, fetched.content_type or "application/xml")
+    pages = [e.link for e in feed.episodes if e.link]
+    chosen = {e.guid: pick_transcript(e) for e in feed.episodes}
+    transcripts = [c[0].url for c in chosen.values() if c]
+    downloads = fetcher.fetch_many(pages + transcripts)
+
+    sources: list[Source] = []
+    failures: list[Failure] = []
+    for episode in feed.episodes:
+        base = _base(episode, feed_url)
+        try:
+            sources.append(_article(episode, downloads, base))
+        except SourceError as exc:
+            failures.append(Failure(episode.link or feed_url, str(exc), article_id(episode)))
+        except _NoText:
+            log.info("%s: no page and no description; nothing to ingest", episode.title)
+        if chosen[episode.guid]:
+            link, fmt = chosen[episode.guid]
+            try:
+                sources.append(_transcript(episode, link, fmt, downloads[link.url], base))
+            except SourceError as exc:
+                failures.append(Failure(link.url, str(exc), transcript_id(episode)))
+    return feed, sources, failures
+
+
+class _NoText(Exception):
+    pass
+
+
+def _article(episode: Episode, downloads: dict, base: dict) -> Source:
+    if episode.link:
+        result = downloads[episode.link]
+        if isinstance(result, SourceError):
+            raise result
+        raw = page_text(result)
+    else:
+        raw = description_text(episode.description)
+        if not raw:
+            raise _NoText
+    text = strip_furniture(raw, episode.title)
+    if not text:
+        raise SourceError(f"{episode.link or episode.title}: nothing left after cleaning")
+    kind = "article" if episode.link else "episode"
+    return Source(article_id(episode), kind, episode.title, text, **base)
+
+
+def _transcript(episode: Episode, link: TranscriptLink, fmt: str, result, base: dict) -> Source:
+    if isinstance(result, SourceError):
+        raise result
+    text, timeline = assemble(parse_transcript(result.body, fmt, link.url))
+    return Source(
+        transcript_id(episode), "transcript", episode.title, text, timeline=timeline, **base
+    )

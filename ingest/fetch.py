@@ -1,0 +1,160 @@
+"""Polite downloads: timeouts, a size cap, a User-Agent, bounded concurrency and conditional GETs.
+
+ETag and Last-Modified validators, with the body they describe, are kept in a SQLite file in
+the data dir, so an unchanged page answers 304 and is not downloaded again; its cached body is
+used instead. A cached body is only a copy of what the server sent: losing the file costs one
+full download, never correctness.
+"""
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from assistant.settings import Settings
+from ingest.files import SourceError
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS http_cache (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    content_type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    fetched_at REAL NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A downloaded (or, on 304, cached) response body."""
+
+    url: str
+    body: bytes
+    content_type: str
+    not_modified: bool = False  # true when the server said 304 and the body is the cached one
+
+
+def cache_path(settings: Settings) -> Path:
+    """The SQLite file holding validators and bodies of earlier downloads."""
+    return settings.data_dir / "http_cache.sqlite3"
+
+
+class Fetcher:
+    """An HTTP client for feeds, pages and transcripts; use as a context manager."""
+
+    def __init__(self, settings: Settings, use_cache: bool = True) -> None:
+        self.max_bytes = settings.fetch_max_bytes
+        self.timeout = settings.fetch_timeout
+        self.concurrency = settings.fetch_concurrency
+        self._client = httpx.Client(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(settings.fetch_timeout),
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=settings.fetch_concurrency),
+        )
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        if use_cache:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(cache_path(settings), check_same_thread=False)
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool and the cache."""
+        self._client.close()
+        if self._db is not None:
+            self._db.close()
+
+    def fetch(self, url: str) -> Fetched:
+        """The body at `url`, or `SourceError` saying why not (status, timeout, too big)."""
+        cached = self._cached(url)
+        headers = {}
+        if cached:
+            if cached[0]:
+                headers["If-None-Match"] = cached[0]
+            if cached[1]:
+                headers["If-Modified-Since"] = cached[1]
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code == 304 and cached:
+                    log.debug("%s: not modified", url)
+                    return Fetched(url, cached[3], cached[2], not_modified=True)
+                if response.status_code >= 400:
+                    raise SourceError(
+                        f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
+                    )
+                body = self._read_capped(url, response)
+                content_type = response.headers.get("content-type", "")
+                self._store(url, response.headers, content_type, body)
+                return Fetched(url, body, content_type)
+        except httpx.TimeoutException as exc:
+            raise SourceError(f"{url}: timed out after {self.timeout:g}s") from exc
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{url}: download failed ({exc.__class__.__name__}: {exc})") from exc
+
+    def fetch_many(self, urls: Iterable[str]) -> dict[str, Fetched | SourceError]:
+        """Each of `urls` fetched, at most `fetch_concurrency` at a time; failures as values."""
+        unique = list(dict.fromkeys(urls))
+
+        def one(url: str) -> Fetched | SourceError:
+            try:
+                return self.fetch(url)
+            except SourceError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return dict(zip(unique, pool.map(one, unique), strict=True))
+
+    def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            limit = f"{self.max_bytes:,}-byte limit"
+            raise SourceError(f"{url}: {int(declared):,} bytes is over the {limit}")
+        # A server that trickles bytes never trips the read timeout; bound the whole download.
+        deadline = time.monotonic() + self.timeout * 3
+        parts, size = [], 0
+        for part in response.iter_bytes():
+            size += len(part)
+            if size > self.max_bytes:
+                raise SourceError(f"{url}: more than the {self.max_bytes:,}-byte limit")
+            if time.monotonic() > deadline:
+                raise SourceError(f"{url}: timed out after {self.timeout * 3:g}s downloading")
+            parts.append(part)
+        return b"".join(parts)
+
+    def _cached(self, url: str) -> tuple[str | None, str | None, str, bytes] | None:
+        if self._db is None:
+            return None
+        with self._lock:
+            return self._db.execute(
+                "SELECT etag, last_modified, content_type, body FROM http_cache WHERE url = ?",
+                (url,),
+            ).fetchone()
+
+    def _store(self, url: str, headers: httpx.Headers, content_type: str, body: bytes) -> None:
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+        if self._db is None or not (etag or modified):
+            return
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?)",
+                (url, etag, modified, content_type, body, time.time()),
+            )
+            self._db.commit()

@@ -1,0 +1,63 @@
+"""Killing an ingest (SIGKILL, as a power cut would) and running it again gives the same store
+as an uninterrupted run."""
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import REPO, TEST_DATA
+
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.pipeline import GROUP_CHUNKS
+from ingest.sync import run_ingest
+
+SAMPLE = TEST_DATA / "medquad_sample.jsonl"
+
+
+def _snapshot(settings: Settings) -> tuple[set[str], int, list[tuple[str, str]]]:
+    store = Store(settings)
+    records = [(r.source_id, r.content_hash) for r in store.records()]
+    return {c.chunk_id for c in store.all_chunks()}, store.count(), records
+
+
+def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(tmp_path, embedder):
+    reference = Settings(data_dir=tmp_path / "reference", corpus_dir=tmp_path)
+    run_ingest(reference, [SAMPLE], embedder=embedder, progress=False)
+    ids, count, records = _snapshot(reference)
+    assert count > 2 * GROUP_CHUNKS  # several commit groups: the kill lands between two
+
+    crashed = Settings(data_dir=tmp_path / "crashed", corpus_dir=tmp_path)
+    command = [sys.executable, "-m", "ui.cli", "-v", "--data-dir", str(crashed.data_dir)]
+    process = subprocess.Popen(
+        [*command, "ingest", str(SAMPLE)],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    selector = selectors.DefaultSelector()
+    selector.register(process.stderr, selectors.EVENT_READ)
+    deadline = time.monotonic() + 240
+    seen = b""
+    try:
+        while b"committed" not in seen and time.monotonic() < deadline:
+            if selector.select(timeout=1) and (line := process.stderr.readline()) != b"":
+                seen += line
+            elif process.poll() is not None:
+                break
+        # Mid-run: one group of chunks committed, the next being embedded.
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == -signal.SIGKILL, seen.decode(errors="replace")[-2000:]
+    partial_ids, partial_count, partial_records = _snapshot(crashed)
+    assert 0 < partial_count < count and len(partial_records) < len(records)
+
+    report = run_ingest(crashed, [SAMPLE], embedder=embedder, progress=False)
+    assert report.chunks_embedded < count  # what was stored before the kill is reused
+    assert _snapshot(crashed) == (ids, count, records)
