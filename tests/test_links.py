@@ -2,7 +2,8 @@
 
 from assistant.links import format_timestamp, moment_label, moment_url
 from assistant.records import Answer, Citation
-from ui.render import answer_markdown, source_link
+from ui.gradio_chat import answer_markdown
+from ui.render import citation_json, source_link
 
 
 def test_timestamps_and_labels():
@@ -46,3 +47,12 @@ def test_rendered_citation_links_to_the_moment_with_its_label():
     assert "[Hips (Ep. 42 · 12:34)](https://cdn/ep42.mp3#t=754)" in text
     assert "[Hips](https://x/ep42)" in text
     assert "[Knees (1:01)](https://x/ep43#t=61)" in text
+
+
+def test_chat_page_json_carries_the_moment_label():
+    citation = Citation(
+        1, "episode:42#transcript", "Hips", "https://cdn/ep42.mp3", "Q", "c1", 754.0, episode=42
+    )
+    shown = citation_json(citation)
+    assert shown["moment"] == "Ep. 42 · 12:34"
+    assert shown["link"] == "https://cdn/ep42.mp3#t=754"
