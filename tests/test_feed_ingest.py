@@ -116,7 +116,8 @@ def test_feed_ingests_and_only_new_or_changed_episodes_are_embedded(site, tmp_pa
 
 def test_a_transcript_question_cites_the_moment(site, tmp_path, embedder):
     from assistant.answer import Assistant
-    from ui.render import answer_markdown, source_link
+    from ui.gradio_chat import answer_markdown
+    from ui.render import source_link
 
     settings = settings_for(tmp_path)
     store = Store(settings)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ARTICLE_TITLE
-from webserver import HOSTILE_QUESTION, free_port, hostile_assistant, serve_app, serve_page
+from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page
 
 from assistant.feedback import FeedbackStore
 from assistant.records import Answer
@@ -78,25 +78,23 @@ def site(tmp_path_factory, embedder):
     """The app, a website allowed to embed it and one that is not; where feedback is kept."""
     assistant = hostile_assistant(tmp_path_factory, embedder)
     data_dir = tmp_path_factory.mktemp("browser-data")
-    app_port, allowed_port, other_port = free_port(), free_port(), free_port()
-    app_url = f"http://127.0.0.1:{app_port}"
-    settings = assistant.settings.model_copy(
-        update={"allowed_origins": [f"http://127.0.0.1:{allowed_port}"]}
-    )
     feedback = FeedbackStore(data_dir / "feedback.sqlite3")
-    html = HOST_PAGE.format(app=app_url)
-    with (
-        serve_app(build_app(assistant, feedback, settings), app_port),
-        serve_page(html, allowed_port) as allowed,
-        serve_page(html, other_port) as other,
-    ):
-        yield {
-            "app": app_url,
-            "allowed": allowed,
-            "other": other,
-            "feedback": feedback,
-            "data_dir": data_dir,
-        }
+    app: dict[str, str] = {}
+
+    def html() -> str:
+        return HOST_PAGE.format(app=app["url"])
+
+    with serve_page(html) as allowed, serve_page(html) as other:
+        settings = assistant.settings.model_copy(update={"allowed_origins": [allowed]})
+        with serve_app(build_app(assistant, feedback, settings)) as app_url:
+            app["url"] = app_url
+            yield {
+                "app": app_url,
+                "allowed": allowed,
+                "other": other,
+                "feedback": feedback,
+                "data_dir": data_dir,
+            }
 
 
 def ask(scope, question: str):

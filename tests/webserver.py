@@ -4,25 +4,23 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import uvicorn
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve_app(app, port: int | None = None) -> Iterator[str]:
     """Run an ASGI app with uvicorn in a thread; yields its base URL once /healthz answers."""
-    port = port or free_port()
+    # Bind here and hand uvicorn the socket: a port picked and bound later can be taken meanwhile.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port or 0))
+    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -42,12 +40,13 @@ def serve_app(app, port: int | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_page(html: str, port: int | None = None) -> Iterator[str]:
-    """Serve one HTML page at every path (a stand-in for a listener-facing website)."""
-    body = html.encode()
+def serve_page(html: str | Callable[[], str], port: int | None = None) -> Iterator[str]:
+    """Serve one HTML page at every path (a stand-in for a listener-facing website); `html`
+    may be a function, for a page that names a server started after this one."""
 
     class Page(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the stdlib's name)
+            body = (html() if callable(html) else html).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -57,7 +56,7 @@ def serve_page(html: str, port: int | None = None) -> Iterator[str]:
         def log_message(self, *args):  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port or free_port()), Page)
+    server = ThreadingHTTPServer(("127.0.0.1", port or 0), Page)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
