@@ -9,3 +9,18 @@ QUESTION_TOO_LONG = (
     "That question is {length:,} characters long. Please shorten it to {limit:,} characters or "
     "fewer and ask again."
 )
+
+# Shown under every answer, whatever its kind.
+STANDING_NOTE = (
+    "This is information from the Back In Shape podcast, not medical advice. "
+    "If you are worried about your symptoms, see a doctor or physiotherapist."
+)
+
+# The whole answer when the question mentions a red-flag symptom: no exercise advice at all.
+URGENT_CARE = (
+    "What you describe can be a sign of a serious problem that needs a doctor today, not an "
+    "exercise or a stretch. Please get urgent medical help now: call your doctor or an urgent-"
+    "care line (NHS 111 in the UK), or go to an emergency department. If you have lost control "
+    "of your bladder or bowels, feel numb between your legs, or your legs are getting weaker, "
+    "go to an emergency department or call your local emergency number straight away."
+)
