@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 
 from assistant.embedder import Embedder, load_embedder
 from assistant.extractive import ExtractiveAnswerer
-from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG
+from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG, URGENT_CARE
 from assistant.records import Answer, Passage
 from assistant.retrieval import DenseRetriever
+from assistant.safety import red_flags
 from assistant.settings import Settings
 from assistant.store import Store
 
@@ -27,6 +28,11 @@ def check_question(question: str, max_chars: int) -> str | None:
     if len(question) > max_chars:
         return QUESTION_TOO_LONG.format(length=len(question), limit=max_chars)
     return None
+
+
+def urgent_answer() -> Answer:
+    """The fixed urgent-care message for a red-flag symptom: no sources, no exercise advice."""
+    return Answer(text=URGENT_CARE, refused=False, sources=[], urgent=True)
 
 
 @dataclass
@@ -55,6 +61,8 @@ class Assistant:
         if problem:
             return Answer(text=problem, refused=True, sources=[])
         question = question.strip()
+        if red_flags(question):
+            return urgent_answer()
         passages = self.retriever.passages(question)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         return self.answerer(question, passages)
@@ -66,7 +74,7 @@ class Assistant:
         at a time; an LLM answerer streams its tokens through the same shape.
         """
         final = self.answer(question, history)
-        if final.refused or not final.sources:
+        if final.refused or final.urgent or not final.sources:
             yield final
             return
         pieces = re.findall(r".+?\[\d+\](?: |$)", final.text)

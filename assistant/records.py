@@ -94,4 +94,5 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "sources": [c.to_json() for c in self.sources],
+            "urgent": self.urgent,
         }

