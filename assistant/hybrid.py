@@ -62,9 +62,7 @@ class KeywordIndex:
             bm25 = None
             if chunks:
                 bm25 = bm25s.BM25()
-                bm25.index(
-                    self._tokens([keyword_text(c) for c in chunks]), show_progress=False
-                )
+                bm25.index(self._tokens([keyword_text(c) for c in chunks]), show_progress=False)
             self._chunks, self._bm25, self._revision = chunks, bm25, revision
             log.info("keyword index built over %d chunks", len(chunks))
 
@@ -78,9 +76,7 @@ class KeywordIndex:
         if not tokens:
             return []
         ids, scores = bm25.retrieve([tokens], k=min(k, len(chunks)), show_progress=False)
-        return [
-            (chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0
-        ]
+        return [(chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[str]:

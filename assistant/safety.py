@@ -15,15 +15,14 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 # Words the patterns key on; a token within a small edit distance of one is read as that word.
-_KEY_WORDS = frozenset(
-    """
+_KEY_WORD_LIST = """
     bladder bowel bowels control incontinence incontinent urinate urinating urine
     numbness genitals genital groin saddle perineum buttocks weakness weaker paralysed
     paralyzed paralysis fever feverish temperature cancer tumour tumor malignant chemotherapy
     unexplained unintentional weight constant unrelenting accident collision fracture
     fractured crash retention wetting leaking
-    """.split()
-)
+"""
+_KEY_WORDS = frozenset(_KEY_WORD_LIST.split())
 
 _WORD = r"[a-z]+"
 
@@ -212,9 +211,7 @@ def _distance(a: str, b: str, cap: int) -> int:
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            current[j] = min(
-                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)
-            )
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         if min(current) >= cap:

@@ -29,9 +29,7 @@ def load_sources(path: Path) -> list[Source]:
             row = json.loads(line)
             text = " ".join(row["text"].split())
             if text:
-                sources.append(
-                    Source(row["_id"], "document", row.get("title") or row["_id"], text)
-                )
+                sources.append(Source(row["_id"], "document", row.get("title") or row["_id"], text))
     return sources
 
 
