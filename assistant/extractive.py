@@ -27,25 +27,33 @@ def refusal() -> Answer:
 
 def cite(selected: list[tuple[Passage, str]]) -> Answer:
     """Join (passage, sentence) pairs into an answer, numbering sources by first appearance."""
+    return cite_claims([(sentence, [passage]) for passage, sentence in selected])
+
+
+def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
+    """Join sentences, each followed by the numbers of the passages it cites (`[1]` or
+    `[1][3]`), into an answer; sources are numbered by first appearance and listed once."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
-    for passage, sentence in selected:
-        chunk = passage.chunk
-        if chunk.chunk_id not in numbers:
-            numbers[chunk.chunk_id] = len(numbers) + 1
-            citations.append(
-                Citation(
-                    n=numbers[chunk.chunk_id],
-                    source_id=chunk.source_id,
-                    title=chunk.title,
-                    url=chunk.url,
-                    quote=chunk.text,
-                    chunk_id=chunk.chunk_id,
-                    start_seconds=chunk.start_seconds,
+    for sentence, passages in claims:
+        for passage in passages:
+            chunk = passage.chunk
+            if chunk.chunk_id not in numbers:
+                numbers[chunk.chunk_id] = len(numbers) + 1
+                citations.append(
+                    Citation(
+                        n=numbers[chunk.chunk_id],
+                        source_id=chunk.source_id,
+                        title=chunk.title,
+                        url=chunk.url,
+                        quote=chunk.text,
+                        chunk_id=chunk.chunk_id,
+                        start_seconds=chunk.start_seconds,
+                    )
                 )
-            )
-        parts.append(f"{sentence} [{numbers[chunk.chunk_id]}]")
+        marks = "".join(f"[{numbers[p.chunk.chunk_id]}]" for p in passages)
+        parts.append(f"{sentence} {marks}")
     return Answer(text=" ".join(parts), refused=False, sources=citations)
 
 

@@ -141,10 +141,11 @@ class HybridRetriever(BaseRetriever):
     def passages(self, query: str) -> list[Passage]:
         """The `k` best passages for `query`, best first, each scored by cosine similarity."""
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-        dense = self.store.query(vector.tolist(), max(self.candidates, self.k))
+        wanted = min(max(self.candidates, self.k), self.store.count())
+        dense = self.store.query(vector.tolist(), wanted)
         if self.mode == "dense":
             return collapse(dense)[: self.k]
-        keyword = self.keyword.search(query, max(self.candidates, self.k))
+        keyword = self.keyword.search(query, wanted)
         by_id = {p.chunk.chunk_id: p for p in dense}
         missing = [c for c, _ in keyword if c.chunk_id not in by_id]
         if missing:  # keyword-only hits need their cosine too, for the relevance gate

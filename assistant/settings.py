@@ -1,8 +1,9 @@
 """The one settings object, read from PODCAST_ASSISTANT_* environment variables."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,6 +38,28 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description="`hybrid` fuses dense and BM25 keyword rankings; `dense` uses embeddings only.",
+    )
+    rrf_k: int = Field(
+        60, ge=1, description="Reciprocal rank fusion constant; larger flattens the rank weights."
+    )
+    retrieval_candidates: int = Field(
+        20, ge=1, le=200, description="Candidates each retriever contributes before fusion."
+    )
+    llm: str | None = Field(
+        None,
+        description="Chat model as `provider:model` (e.g. `openai:gpt-4o-mini`, "
+        "`ollama:llama3.1`); unset, answers are extractive quotes.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp, LM Studio)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key passed to the chat model (else the provider's own variable)."
+    )
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Chat model temperature.")
 
     @property
     def chroma_path(self) -> Path:
