@@ -69,6 +69,7 @@ class Assistant:
             k=settings.top_k,
             candidates=settings.retrieval_candidates,
             rrf_k=settings.rrf_k,
+            keyword_weight=settings.keyword_weight,
             mode=settings.retrieval,
         )
         extractive = ExtractiveAnswerer(embedder, settings.min_relevance)

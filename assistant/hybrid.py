@@ -1,13 +1,17 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank fusion.
 
 Keyword search catches the exact terms an embedding blurs ("piriformis", "L5 S1", "sartorius").
-The fused order decides which passages come first; each passage keeps its cosine similarity to
-the question as its score, so the answerers' relevance gate means the same in both modes.
+The fused order decides which passages come first. A passage's score is its cosine similarity
+to the question plus `keyword_weight` times the share of the question's (idf-weighted) terms it
+holds: the answerers' relevance gate compares that with `min_relevance`, and in dense mode it is
+the plain cosine.
 """
 
 import logging
+import math
 import re
 import threading
+from collections import Counter
 
 import bm25s
 import numpy as np
@@ -23,6 +27,9 @@ from assistant.retrieval import to_document
 from assistant.store import Store
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
+# level the CLI chose; put it back under the root logger's control.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 RRF_K = 60  # the constant from Cormack et al. (2009); larger flattens the rank curve
 DUPLICATE_OVERLAP = 0.5  # share of the shorter chunk two chunks of one source may overlap
@@ -44,6 +51,8 @@ class KeywordIndex:
         self._revision: tuple | None = None
         self._chunks: list[Chunk] = []
         self._bm25: bm25s.BM25 | None = None
+        self._terms: dict[str, frozenset[str]] = {}  # chunk id -> its distinct terms
+        self._df: Counter[str] = Counter()  # term -> number of chunks that hold it
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         return bm25s.tokenize(
@@ -60,10 +69,14 @@ class KeywordIndex:
                 return
             chunks = self.store.all_chunks()
             bm25 = None
+            tokens = self._tokens([keyword_text(c) for c in chunks]) if chunks else []
             if chunks:
                 bm25 = bm25s.BM25()
-                bm25.index(self._tokens([keyword_text(c) for c in chunks]), show_progress=False)
-            self._chunks, self._bm25, self._revision = chunks, bm25, revision
+                bm25.index(tokens, show_progress=False)
+            terms = {c.chunk_id: frozenset(t) for c, t in zip(chunks, tokens, strict=True)}
+            self._df = Counter(t for distinct in terms.values() for t in distinct)
+            self._chunks, self._bm25, self._terms = chunks, bm25, terms
+            self._revision = revision
             log.info("keyword index built over %d chunks", len(chunks))
 
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
@@ -77,6 +90,23 @@ class KeywordIndex:
             return []
         ids, scores = bm25.retrieve([tokens], k=min(k, len(chunks)), show_progress=False)
         return [(chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+
+    def coverage(self, query: str, chunk_id: str) -> float:
+        """How much of the query's weight (BM25 idf of its distinct terms) the chunk holds, 0-1.
+
+        Words the corpus never uses weigh most, so "recipe for sourdough bread" scores low
+        even where "for" and "bread" match, and "cooked spaghetti comparison" scores high.
+        """
+        self.refresh()
+        query_terms = set(self._tokens([query])[0])
+        if not query_terms or chunk_id not in self._terms:
+            return 0.0
+        n = len(self._terms)
+        weight = {
+            t: math.log(1 + (n - self._df[t] + 0.5) / (self._df[t] + 0.5)) for t in query_terms
+        }
+        held = sum(w for t, w in weight.items() if t in self._terms[chunk_id])
+        return held / sum(weight.values())
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
@@ -119,7 +149,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 class HybridRetriever(BaseRetriever):
     """Dense and BM25 candidates fused by RRF, near-duplicates collapsed, best `k` returned.
 
-    `mode="dense"` skips the keyword side (for comparisons); scores are always cosine.
+    `mode="dense"` skips the keyword side (for comparisons) and scores by cosine alone.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -128,6 +158,7 @@ class HybridRetriever(BaseRetriever):
     k: int = 6
     candidates: int = 20
     rrf_k: int = RRF_K
+    keyword_weight: float = 0.3
     mode: str = "hybrid"
     _keyword: KeywordIndex | None = PrivateAttr(default=None)
 
@@ -139,7 +170,7 @@ class HybridRetriever(BaseRetriever):
         return self._keyword
 
     def passages(self, query: str) -> list[Passage]:
-        """The `k` best passages for `query`, best first, each scored by cosine similarity."""
+        """The `k` best passages for `query`, best first, each scored for the relevance gate."""
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         wanted = min(max(self.candidates, self.k), self.store.count())
         dense = self.store.query(vector.tolist(), wanted)
@@ -155,7 +186,16 @@ class HybridRetriever(BaseRetriever):
         order = fuse(
             [[p.chunk.chunk_id for p in dense], [c.chunk_id for c, _ in keyword]], self.rrf_k
         )
-        return collapse([by_id[i] for i in order])[: self.k]
+        best = collapse([by_id[i] for i in order])[: self.k]
+        # Relevance for the gate: the cosine plus a bonus for holding the question's rarer
+        # words, so a passage the embedding blurs ("cooked spaghetti", "Core 5") can count.
+        return [
+            Passage(
+                p.chunk,
+                p.score + self.keyword_weight * self.keyword.coverage(query, p.chunk.chunk_id),
+            )
+            for p in best
+        ]
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -50,7 +50,8 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk scored against the question (cosine similarity; higher is closer)."""
+    """A retrieved chunk scored against the question (cosine similarity, plus the keyword
+    bonus in hybrid mode; higher is closer)."""
 
     chunk: Chunk
     score: float

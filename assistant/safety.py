@@ -35,7 +35,8 @@ _NEAR = r"\W+(?:\w+\W+){0,6}?"  # up to six words apart, same sentence or not
 _CANT = (
     r"(?:can ?not|cant|could ?not|couldnt|unable to|not able to|no longer|struggl\w* to|hard to)"
 )
-_LEGS = r"(?:both legs|both of my legs|both feet|both my legs|my legs|legs|both sides)"
+# Weakness counts when it is in both legs; "my legs feel weak after squats" is ordinary.
+_LEGS = r"(?:both legs|both of my legs|both feet|both my legs|both sides|both thighs)"
 
 # (red flag name, pattern); the name is for logs and tests, the listener sees URGENT_CARE.
 _PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -74,8 +75,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         "progressive or both-sided leg weakness",
         re.compile(
             rf"\b{_LEGS}\b.{{0,40}}?\b(?:weak\w*|giving (?:way|out)|give (?:way|out)|"
-            r"gave (?:way|out)|"
-            r"buckl\w*|collaps\w*|numb\w*|paraly\w*)"
+            r"gave (?:way|out)|buckl\w*|collaps\w*|numb\w*|paraly\w*)"
+            r"|\b(?:legs?|knees?)\b.{0,20}?\b(?:giv(?:es|ing)|gave|give) (?:way|out)\b"
+            r"|\b(?:legs?|knees?)\b.{0,20}?\b(?:buckl\w*|collaps\w*|paraly\w*)"
             rf"|\b(?:weak\w*|numb\w*)\b.{{0,25}}?\bin {_LEGS}\b"
             r"|\b(?:leg|foot|feet|legs)\b.{0,40}?\b(?:getting|growing|becoming|gets|got|"
             r"more and more|"

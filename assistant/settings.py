@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     min_relevance: float = Field(
         0.33,
-        description="Cosine similarity the best passage must reach, or the question is refused.",
+        description="Relevance (cosine similarity, plus the keyword bonus in hybrid mode) a "
+        "passage must reach to be used; with none, the question is refused.",
     )
     max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     )
     retrieval_candidates: int = Field(
         20, ge=1, le=200, description="Candidates each retriever contributes before fusion."
+    )
+    keyword_weight: float = Field(
+        0.3,
+        ge=0.0,
+        description="In hybrid mode a passage's relevance is its cosine plus this times the "
+        "share of the question's idf-weighted words it holds; compared with min_relevance.",
     )
     llm: str | None = Field(
         None,
