@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.records import Answer
-from assistant.text import normalize_space
+from assistant.text import normalize_space, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,8 @@ def citation_problems(answer: Answer, source_text: Callable[[str], str | None]) 
         return []
     problems = []
     pieces = _CITED_SENTENCE.findall(answer.text)
-    if not pieces or _CITED_SENTENCE.sub("", answer.text).strip():
+    uncited_tail = _CITED_SENTENCE.sub("", answer.text).strip()
+    if not pieces or uncited_tail or any(len(split_sentences(t)) > 1 for t, _ in pieces):
         problems.append("a sentence without a citation")
     cited = {int(n) for _, marks in pieces for n in re.findall(r"\d+", marks)}
     listed = {s.n for s in answer.sources}
