@@ -178,15 +178,25 @@ class HybridRetriever(BaseRetriever):
             return collapse(dense)[: self.k]
         keyword = self.keyword.search(query, wanted)
         by_id = {p.chunk.chunk_id: p for p in dense}
-        missing = [c for c, _ in keyword if c.chunk_id not in by_id]
-        if missing:  # keyword-only hits need their cosine too, for the relevance gate
-            vectors = self.embedder.encode([keyword_text(c) for c in missing])
-            for chunk, similarity in zip(missing, vectors @ vector, strict=True):
-                by_id[chunk.chunk_id] = Passage(chunk, float(similarity))
+        for chunk, _ in keyword:  # keyword-only hits: cosine filled in below, if they are kept
+            by_id.setdefault(chunk.chunk_id, Passage(chunk, float("nan")))
         order = fuse(
             [[p.chunk.chunk_id for p in dense], [c.chunk_id for c, _ in keyword]], self.rrf_k
         )
         best = collapse([by_id[i] for i in order])[: self.k]
+        missing = [p.chunk for p in best if math.isnan(p.score)]
+        if missing:  # encoded only for the few kept, not for every keyword candidate
+            cosine = dict(
+                zip(
+                    [c.chunk_id for c in missing],
+                    self.embedder.encode([keyword_text(c) for c in missing]) @ vector,
+                    strict=True,
+                )
+            )
+            best = [
+                Passage(p.chunk, float(cosine[p.chunk.chunk_id])) if math.isnan(p.score) else p
+                for p in best
+            ]
         # Relevance for the gate: the cosine plus a bonus for holding the question's rarer
         # words, so a passage the embedding blurs ("cooked spaghetti", "Core 5") can count.
         return [

@@ -77,5 +77,50 @@ def ingest(data_dir: Path) -> None:
     click.echo(json.dumps(report.to_json()))
 
 
+@main.command("eval")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def evaluate_store(data_dir: Path, as_json: bool) -> None:
+    """Recall@1/@5 and MRR of the known items, dense-only against hybrid, over DATA_DIR."""
+    import time
+
+    from assistant.answer import Assistant
+    from assistant.evaluation import Case, evaluate
+    from assistant.store import Store
+
+    settings = Settings(data_dir=data_dir, collection="medquad")
+    store = Store(settings)
+    cases = [
+        Case(
+            f"medquad-{i}",
+            "answerable",
+            item["question"],
+            expected_sources=tuple(item["expected_sources"]),
+        )
+        for i, item in enumerate(load_known_items(MEDQUAD), 1)
+    ]
+    held = {r.source_id for r in store.records()}
+    cases = [c for c in cases if set(c.expected_sources) & held]
+    result = {"passages": len(held), "chunks": store.count(), "questions": len(cases)}
+    for mode in ("dense", "hybrid"):
+        assistant = Assistant.from_settings(settings.model_copy(update={"retrieval": mode}), store)
+        assistant.retrieve("warm up the keyword index")
+        started = time.perf_counter()
+        report = evaluate(assistant, cases, answer=False)
+        seconds = time.perf_counter() - started
+        result[mode] = {**report["figures"], "seconds_per_question": round(seconds / len(cases), 3)}
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"{result['passages']} passages, {result['chunks']} chunks, {len(cases)} questions")
+    for mode in ("dense", "hybrid"):
+        figures = result[mode]
+        click.echo(
+            f"{mode:<7} recall@1 {figures['recall_at_1']:.3f}"
+            f"  recall@5 {figures['recall_at_5']:.3f}  MRR {figures['mrr']:.3f}"
+            f"  {figures['seconds_per_question']:.2f} s/question"
+        )
+
+
 if __name__ == "__main__":
     main()
