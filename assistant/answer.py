@@ -4,20 +4,28 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
+
+from langchain_core.language_models import BaseChatModel
 
 from assistant.embedder import Embedder, load_embedder
 from assistant.extractive import ExtractiveAnswerer
-from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG
+from assistant.followup import carry_topic, rewrite_with_llm
+from assistant.hybrid import HybridRetriever
+from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG, URGENT_CARE
 from assistant.records import Answer, Passage
-from assistant.retrieval import DenseRetriever
+from assistant.safety import red_flags
 from assistant.settings import Settings
 from assistant.store import Store
 
 log = logging.getLogger(__name__)
 
 # The seam where an LLM answerer plugs in: anything that turns passages into an Answer.
+# An answerer with a `stream(question, passages)` method streams through it.
 Answerer = Callable[[str, list[Passage]], Answer]
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+# Turns a follow-up into a standalone question, given the chat so far.
+Condenser = Callable[[str, History], str]
 
 
 def check_question(question: str, max_chars: int) -> str | None:
@@ -29,6 +37,11 @@ def check_question(question: str, max_chars: int) -> str | None:
     return None
 
 
+def urgent_answer() -> Answer:
+    """The fixed urgent-care message for a red-flag symptom: no sources, no exercise advice."""
+    return Answer(text=URGENT_CARE, refused=False, sources=[], urgent=True)
+
+
 @dataclass
 class Assistant:
     """Retrieval plus an answerer over one store; build once per process with `from_settings`."""
@@ -36,40 +49,88 @@ class Assistant:
     settings: Settings
     store: Store
     embedder: Embedder
-    retriever: DenseRetriever
+    retriever: HybridRetriever
     answerer: Answerer
+    condense: Condenser = carry_topic
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store | None = None) -> "Assistant":
-        """Open the store, load the embedder and pick the answerer the settings ask for."""
+    def from_settings(
+        cls, settings: Settings, store: Store | None = None, chat_model: BaseChatModel | None = None
+    ) -> "Assistant":
+        """Open the store, load the embedder and pick the answerer the settings ask for
+        (`chat_model` overrides `settings.llm`, for tests and embedding)."""
+        from assistant.llm import LLMAnswerer, load_chat_model
+
         store = store or Store(settings)
         embedder = load_embedder()
-        retriever = DenseRetriever(store=store, embedder=embedder, k=settings.top_k)
-        answerer = ExtractiveAnswerer(embedder, settings.min_relevance)
-        return cls(settings, store, embedder, retriever, answerer)
+        retriever = HybridRetriever(
+            store=store,
+            embedder=embedder,
+            k=settings.top_k,
+            candidates=settings.retrieval_candidates,
+            rrf_k=settings.rrf_k,
+            keyword_weight=settings.keyword_weight,
+            mode=settings.retrieval,
+        )
+        extractive = ExtractiveAnswerer(embedder, settings.min_relevance)
+        if chat_model is None and settings.llm:
+            chat_model = load_chat_model(settings)
+        if chat_model is None:
+            return cls(settings, store, embedder, retriever, extractive)
+        answerer = LLMAnswerer(chat_model, extractive, settings.min_relevance)
+        return cls(
+            settings, store, embedder, retriever, answerer, partial(rewrite_with_llm, chat_model)
+        )
 
-    def answer(self, question: str, history: History = ()) -> Answer:
-        """A cited answer, the refusal when the podcast doesn't cover it, or why the question
-        can't be taken (empty, too long) as a refused answer with no sources."""
+    def standalone(self, question: str, history: History = ()) -> str:
+        """The question as it stands alone: follow-ups carry the chat's topic."""
+        return self.condense(question.strip(), history) if history else question.strip()
+
+    def retrieve(self, question: str, history: History = ()) -> list[Passage]:
+        """The passages the answer is built from, best first."""
+        return self.retriever.passages(self.standalone(question, history))
+
+    def _prepare(self, question: str, history: History) -> Answer | tuple[str, list[Passage]]:
+        """An answer that needs no answerer (a problem, a red flag), or the query and passages."""
         problem = check_question(question, self.settings.max_question_chars)
         if problem:
             return Answer(text=problem, refused=True, sources=[])
-        question = question.strip()
-        passages = self.retriever.passages(question)
+        if red_flags(question):
+            return urgent_answer()
+        query = self.standalone(question, history)
+        if query != question.strip() and red_flags(query):  # "and now my other leg too?"
+            return urgent_answer()
+        passages = self.retriever.passages(query)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
-        return self.answerer(question, passages)
+        return query, passages
+
+    def answer(self, question: str, history: History = ()) -> Answer:
+        """A cited answer, the refusal when the podcast doesn't cover it, the urgent-care message
+        for a red-flag symptom, or why the question can't be taken (empty, too long)."""
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            return prepared
+        return self.answerer(*prepared)
 
     def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
         """The answer as it grows: each item is the answer so far, the last one is final.
 
-        The extractive answerer has its whole answer at once, so it is released a sentence
-        at a time; an LLM answerer streams its tokens through the same shape.
+        An LLM answerer streams checked sentences as the model writes them; the extractive
+        answerer has its whole answer at once, so it is released a sentence at a time.
         """
-        final = self.answer(question, history)
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            yield prepared
+            return
+        stream = getattr(self.answerer, "stream", None)
+        if stream is not None:
+            yield from stream(*prepared)
+            return
+        final = self.answerer(*prepared)
         if final.refused or not final.sources:
             yield final
             return
-        pieces = re.findall(r".+?\[\d+\](?: |$)", final.text)
+        pieces = re.findall(r".+?(?:\[\d+\])+(?: |$)", final.text)
         shown = ""
         for piece in pieces[:-1]:
             shown += piece

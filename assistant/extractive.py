@@ -11,6 +11,7 @@ from assistant.records import Answer, Citation, Passage
 from assistant.text import sentence_spans
 
 MIN_WORDS = 5
+MAX_CACHED_CHUNKS = 4096
 
 
 @dataclass(frozen=True)
@@ -27,25 +28,33 @@ def refusal() -> Answer:
 
 def cite(selected: list[tuple[Passage, str]]) -> Answer:
     """Join (passage, sentence) pairs into an answer, numbering sources by first appearance."""
+    return cite_claims([(sentence, [passage]) for passage, sentence in selected])
+
+
+def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
+    """Join sentences, each followed by the numbers of the passages it cites (`[1]` or
+    `[1][3]`), into an answer; sources are numbered by first appearance and listed once."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
-    for passage, sentence in selected:
-        chunk = passage.chunk
-        if chunk.chunk_id not in numbers:
-            numbers[chunk.chunk_id] = len(numbers) + 1
-            citations.append(
-                Citation(
-                    n=numbers[chunk.chunk_id],
-                    source_id=chunk.source_id,
-                    title=chunk.title,
-                    url=chunk.url,
-                    quote=chunk.text,
-                    chunk_id=chunk.chunk_id,
-                    start_seconds=chunk.start_seconds,
+    for sentence, passages in claims:
+        for passage in passages:
+            chunk = passage.chunk
+            if chunk.chunk_id not in numbers:
+                numbers[chunk.chunk_id] = len(numbers) + 1
+                citations.append(
+                    Citation(
+                        n=numbers[chunk.chunk_id],
+                        source_id=chunk.source_id,
+                        title=chunk.title,
+                        url=chunk.url,
+                        quote=chunk.text,
+                        chunk_id=chunk.chunk_id,
+                        start_seconds=chunk.start_seconds,
+                    )
                 )
-            )
-        parts.append(f"{sentence} [{numbers[chunk.chunk_id]}]")
+        marks = "".join(f"[{numbers[p.chunk.chunk_id]}]" for p in passages)
+        parts.append(f"{sentence} {marks}")
     return Answer(text=" ".join(parts), refused=False, sources=citations)
 
 
@@ -65,6 +74,28 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.min_sentences = min_sentences
         self.max_passages = max_passages
+        # Sentence vectors per chunk id (a content hash, so never stale): a chat answers from
+        # the same few chunks again and again, and encoding them is most of an answer's time.
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def _sentence_vectors(self, passages: list[Passage], sentences: list[list[str]]) -> np.ndarray:
+        """Embeddings of each passage's sentences, stacked in order, cached by chunk id."""
+        missing = [
+            (p.chunk.chunk_id, s)
+            for p, s in zip(passages, sentences, strict=True)
+            if s and p.chunk.chunk_id not in self._vectors
+        ]
+        if missing:
+            flat = self.embedder.encode([x for _, s in missing for x in s])
+            start = 0
+            if len(self._vectors) > MAX_CACHED_CHUNKS:
+                self._vectors.clear()
+            for chunk_id, s in missing:
+                self._vectors[chunk_id] = flat[start : start + len(s)]
+                start += len(s)
+        return np.concatenate(
+            [self._vectors[p.chunk.chunk_id] for p, s in zip(passages, sentences, strict=True) if s]
+        )
 
     def __call__(self, question: str, passages: list[Passage]) -> Answer:
         """An answer quoting `passages`, or the refusal when none is relevant enough."""
@@ -79,8 +110,12 @@ class ExtractiveAnswerer:
         ]
         if not candidates:
             return refusal()
-        vectors = self.embedder.encode([question] + [c.sentence for c in candidates])
-        similarity = vectors[1:] @ vectors[0]
+        per_passage = [
+            [c.sentence for c in candidates if c.passage_rank == rank]
+            for rank in range(len(relevant))
+        ]
+        sentence_vectors = self._sentence_vectors(relevant, per_passage)
+        similarity = sentence_vectors @ self.embedder.encode([question])[0]
         # A sentence counts for its own fit and for the fit of the passage around it.
         scores = np.array(
             [

@@ -57,7 +57,8 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk scored against the question (cosine similarity; higher is closer)."""
+    """A retrieved chunk scored against the question (cosine similarity, plus the keyword
+    bonus in hybrid mode; higher is closer)."""
 
     chunk: Chunk
     score: float
@@ -102,4 +103,5 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "sources": [c.to_json() for c in self.sources],
+            "urgent": self.urgent,
         }

@@ -2,9 +2,9 @@
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # scheme://host[:port], the host optionally `*.`-prefixed: what CSP frame-ancestors accepts.
@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     min_relevance: float = Field(
         0.33,
-        description="Cosine similarity the best passage must reach, or the question is refused.",
+        description="Relevance (cosine similarity, plus the keyword bonus in hybrid mode) a "
+        "passage must reach to be used; with none, the question is refused.",
     )
     max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
@@ -42,6 +43,34 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description="`hybrid` fuses dense and BM25 keyword rankings; `dense` uses embeddings only.",
+    )
+    rrf_k: int = Field(
+        60, ge=1, description="Reciprocal rank fusion constant; larger flattens the rank weights."
+    )
+    retrieval_candidates: int = Field(
+        20, ge=1, le=200, description="Candidates each retriever contributes before fusion."
+    )
+    keyword_weight: float = Field(
+        0.3,
+        ge=0.0,
+        description="In hybrid mode a passage's relevance is its cosine plus this times the "
+        "share of the question's idf-weighted words it holds; compared with min_relevance.",
+    )
+    llm: str | None = Field(
+        None,
+        description="Chat model as `provider:model` (e.g. `openai:gpt-4o-mini`, "
+        "`ollama:llama3.1`); unset, answers are extractive quotes.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp, LM Studio)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key passed to the chat model (else the provider's own variable)."
+    )
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Chat model temperature.")
     fetch_timeout: float = Field(
         20.0, gt=0, description="Seconds to wait for a feed, page or transcript before giving up."
     )

@@ -157,6 +157,13 @@ class Store:
         ]
         return sorted(chunks, key=lambda c: (c.source_id, c.position))
 
+    def revision(self) -> tuple:
+        """A cheap marker that changes whenever sources or chunks do (for derived indexes)."""
+        row = self._db.execute(
+            "SELECT COUNT(*), MAX(ingested_at), TOTAL(LENGTH(chunk_ids)) FROM sources"
+        ).fetchone()
+        return (*row, self.count())
+
     def chunks_of(self, source_id: str) -> list[Chunk]:
         """The chunks of one source, in order."""
         data = self._collection.get(

@@ -49,7 +49,8 @@ def test_ingest_json_then_ask_json(run):
     result = run("ask", "why isn't my piriformis stretch working?", "--json")
     assert result.exit_code == 0
     answer = json.loads(result.stdout)
-    assert set(answer) == {"answer", "refused", "sources"}
+    assert set(answer) == {"answer", "refused", "sources", "urgent"}
+    assert answer["urgent"] is False
     assert answer["refused"] is False
     assert answer["sources"][0]["title"] == ARTICLE_TITLE
     assert set(answer["sources"][0]) == {"n", "source_id", "title", "url", "quote"}

@@ -1,0 +1,87 @@
+"""Follow-ups: a question that leans on the chat so far becomes one that stands alone.
+
+Without an LLM a deterministic rule carries the previous turn's topic into a question that
+refers back ("what should I do instead?"); with one, the model rewrites the question and the
+rule is the fallback when the rewrite comes back unusable.
+"""
+
+import logging
+import re
+from collections.abc import Sequence
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT
+
+log = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+
+# Words that point back at an earlier turn, and openings that continue one.
+_REFERS = re.compile(
+    r"\b(?:it|its|it's|that|this|those|these|they|them|their|theirs|there|instead|else|"
+    r"another|other|others|same|such|one|ones|more|also|too|either|then|again)\b"
+)
+_CONTINUES = re.compile(
+    r"^\s*(?:and|but|so|or|also|what about|how about|what if|then|ok(?:ay)?|and if|plus)\b"
+)
+_STOPWORD_LIST = """
+    a an the i me my we our you your he she it its is are was were be been am do does did
+    doing have has had can could should would will shall may might must of in on at to for from
+    with by about as into than then so and or but if not no what why how when where which who
+    whom whose this that these those there here they them their it's im i'm i've i'd ive dont
+    don't any some just very really also too more most much many else instead other another
+    again same such one ones either ok okay please thanks thank get got isn't doesn't won't
+    can't cant isnt doesnt wont aren't"""
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
+MAX_CONTENT_WORDS = 2  # a question with more of its own content words stands alone
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that carry its topic (not function words)."""
+    return [w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in _STOPWORDS]
+
+
+def is_followup(question: str) -> bool:
+    """Whether `question` leans on an earlier turn: it refers back or continues, and says
+    little of its own (or says nearly nothing at all, like "why?")."""
+    own = content_words(question)
+    if len(own) <= 1:
+        return True
+    lowered = question.lower()
+    leans = bool(_REFERS.search(lowered) or _CONTINUES.search(lowered))
+    return leans and len(own) <= MAX_CONTENT_WORDS
+
+
+def carry_topic(question: str, history: History) -> str:
+    """The rule: a follow-up is prefixed with the standalone form of the turns it follows."""
+    topic: list[str] = []
+    for earlier, _ in history:
+        if topic and is_followup(earlier):
+            topic = [*topic, earlier][-MAX_TOPIC_TURNS:]
+        else:
+            topic = [earlier]
+    if not topic or not is_followup(question):
+        return question
+    return " ".join([*(t.strip() for t in topic), question.strip()])
+
+
+def rewrite_with_llm(model: BaseChatModel, question: str, history: History) -> str:
+    """The model's standalone form of `question`, or the rule's when the rewrite is unusable."""
+    if not history:
+        return question
+    lines = []
+    for earlier, answer in history[-MAX_TOPIC_TURNS:]:
+        lines += [f"Listener: {earlier}", f"Assistant: {answer}"]
+    prompt = CONDENSE_PROMPT.format(history="\n".join(lines), question=question)
+    try:
+        reply = model.invoke([HumanMessage(prompt)]).text.strip()
+    except Exception:  # a flaky server must not lose the question; the rule still works
+        log.warning("follow-up rewrite failed; using the topic rule", exc_info=True)
+        return carry_topic(question, history)
+    first = reply.splitlines()[0].strip().strip('"') if reply else ""
+    if not first or CANNOT_ANSWER in first or len(first) > 4 * len(question) + 200:
+        return carry_topic(question, history)
+    return first

@@ -1,0 +1,172 @@
+"""The LLM answerer: any chat model via `init_chat_model`, streamed, and post-checked.
+
+The model's words are never trusted as they come. Every sentence must cite a passage that was
+handed out and share most of its content words with what it cites; sentences that don't are
+dropped, unknown numbers are removed, sources are renumbered and listed only when cited, and an
+answer left with no sentence falls back to the extractive answerer.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import Stemmer
+from langchain.chat_models import init_chat_model
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.extractive import cite_claims, refusal
+from assistant.followup import content_words
+from assistant.prompts import ANSWER_PROMPT, ANSWER_QUESTION, CANNOT_ANSWER
+from assistant.records import Answer, Passage
+from assistant.settings import Settings
+from assistant.text import normalize_space, split_sentences
+
+log = logging.getLogger(__name__)
+
+MIN_SUPPORT = 0.5  # share of a sentence's content words that must appear in what it cites
+_MARKERS = re.compile(r"\s*(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\]\s*)+")
+_NUMBER = re.compile(r"\d+")
+_stem = Stemmer.Stemmer("english").stemWord
+
+
+class LLMConfigError(RuntimeError):
+    """The configured chat model can't be built (unknown provider, package missing)."""
+
+
+def load_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model `settings.llm` names (`provider:model`), with base URL and key if set."""
+    kwargs: dict = {"temperature": settings.llm_temperature}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    if settings.llm_api_key:
+        kwargs["api_key"] = settings.llm_api_key.get_secret_value()
+    try:
+        return init_chat_model(settings.llm, **kwargs)
+    except ImportError as exc:
+        raise LLMConfigError(
+            f"the chat model {settings.llm!r} needs its LangChain package: {exc}"
+        ) from exc
+    except ValueError as exc:
+        raise LLMConfigError(f"can't use PODCAST_ASSISTANT_LLM={settings.llm!r}: {exc}") from exc
+
+
+def build_messages(question: str, passages: list[Passage]) -> list:
+    """The prompt: fixed rules, then the passages numbered from 1, then the question."""
+    numbered = "\n\n".join(
+        f"[{n}] {p.chunk.title}\n{normalize_space(p.chunk.text)}" for n, p in enumerate(passages, 1)
+    )
+    return [
+        SystemMessage(ANSWER_PROMPT),
+        HumanMessage(ANSWER_QUESTION.format(passages=numbered, question=question)),
+    ]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of a model's answer and the passage numbers it cites."""
+
+    text: str
+    numbers: tuple[int, ...]
+
+
+def parse_claims(text: str) -> list[Claim]:
+    """Sentences with their `[n]` markers; a marker opening a sentence belongs to the one before
+    (models write "... the back. [2] Next ...")."""
+    claims: list[Claim] = []
+    for sentence in split_sentences(text.replace("\n", " \n")):
+        lead = re.match(r"(?:\s*\[[\d,\s]+\])+", sentence)
+        if lead and claims:
+            prev = claims[-1]
+            extra = tuple(int(n) for n in _NUMBER.findall(lead.group(0)))
+            claims[-1] = Claim(prev.text, prev.numbers + extra)
+            sentence = sentence[lead.end() :]
+        numbers = tuple(int(n) for m in _MARKERS.finditer(sentence) for n in _NUMBER.findall(m[0]))
+        words = _MARKERS.sub(" ", sentence)
+        words = re.sub(r"\s+([.,;:!?])", r"\1", words).strip()
+        if words:
+            claims.append(Claim(words, numbers))
+    return claims
+
+
+def supported(claim: str, passages: list[Passage]) -> bool:
+    """Whether most of the claim's content words occur in the passages it cites."""
+    words = {_stem(w) for w in content_words(claim) if not w.isdigit()}
+    if not words:
+        return False
+    source = {_stem(w) for p in passages for w in content_words(p.chunk.text + " " + p.chunk.title)}
+    return len(words & source) / len(words) >= MIN_SUPPORT
+
+
+def post_check(text: str, passages: list[Passage]) -> Answer | None:
+    """The model's text made safe to show: unknown numbers removed, unsupported or uncited
+    sentences dropped, sources renumbered; None when nothing survives."""
+    claims: list[tuple[str, list[Passage]]] = []
+    for claim in parse_claims(text):
+        known = [n for n in dict.fromkeys(claim.numbers) if 1 <= n <= len(passages)]
+        if len(known) < len(claim.numbers):
+            log.debug("dropped unknown citation numbers %s", claim.numbers)
+        cited = [passages[n - 1] for n in known]
+        if not cited or not supported(claim.text, cited):
+            log.debug("dropped an uncited or unsupported sentence")
+            continue
+        claims.append((claim.text, cited))
+    return cite_claims(claims) if claims else None
+
+
+class LLMAnswerer:
+    """Answers from the passages with a chat model, streamed, each step post-checked."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        fallback: Callable[[str, list[Passage]], Answer],
+        min_relevance: float,
+        max_passages: int = 5,
+    ) -> None:
+        self.model = model
+        self.fallback = fallback
+        self.min_relevance = min_relevance
+        self.max_passages = max_passages
+
+    def __call__(self, question: str, passages: list[Passage]) -> Answer:
+        """The final, post-checked answer."""
+        answer = refusal()
+        for answer in self.stream(question, passages):  # noqa: B007 (the last one is final)
+            pass
+        return answer
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
+        """Growing answers, a checked sentence at a time; the last one is final."""
+        relevant = [p for p in passages if p.score >= self.min_relevance][: self.max_passages]
+        if not relevant:  # the model is never asked what the podcast doesn't cover
+            yield refusal()
+            return
+        text, shown = "", 0
+        for piece in self.model.stream(build_messages(question, relevant)):
+            text += piece.text
+            complete = _complete_part(text)
+            if CANNOT_ANSWER[:40] in text or not complete:
+                continue
+            partial = post_check(complete, relevant)
+            if partial and len(partial.text) > shown:
+                shown = len(partial.text)
+                yield partial
+        if CANNOT_ANSWER[:40] in normalize_space(text):
+            yield refusal()
+            return
+        final = post_check(text, relevant)
+        if final is None:
+            log.info("the chat model's answer failed the post-check; answering extractively")
+            final = self.fallback(question, relevant)
+        yield final
+
+
+def _complete_part(text: str) -> str:
+    """The text up to the end of its last finished sentence (the rest may still grow)."""
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return ""
+    last = text.rfind(sentences[-1])
+    return text[:last]

@@ -1,0 +1,89 @@
+"""Follow-ups: the chat so far turns "what should I do instead?" into a standalone question."""
+
+import pytest
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.followup import carry_topic, is_followup, rewrite_with_llm
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what should I do instead?",
+        "why?",
+        "and the hamstrings?",
+        "what nerve do they form?",
+        "how often should I do them?",
+        "even if I do it correctly?",
+    ],
+)
+def test_questions_that_lean_on_the_chat_are_follow_ups(question):
+    assert is_followup(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "why isn't my piriformis stretch working?",
+        "Is it bad to stretch my hamstrings?",
+        "What exercises build hip strength?",
+    ],
+)
+def test_questions_that_stand_alone_are_left_alone(question):
+    assert not is_followup(question)
+    assert carry_topic(question, [("why does my back hurt?", "...")]) == question
+
+
+def test_the_topic_carries_through_a_chain_of_follow_ups_and_resets_on_a_new_one():
+    history = [
+        ("why isn't my piriformis stretch working?", "a"),
+        ("what should I do instead?", "b"),
+    ]
+    assert carry_topic("why?", history) == (
+        "why isn't my piriformis stretch working? what should I do instead? why?"
+    )
+    history.append(("which exercises rebuild hip strength?", "c"))
+    assert carry_topic("how often?", history) == "which exercises rebuild hip strength? how often?"
+    assert carry_topic("why?", []) == "why?"
+
+
+def test_multi_turn_conversation_retrieves_the_earlier_topic(assistant):
+    first = "which parts of the lower back get injured most often?"
+    history = [(first, assistant.answer(first).text)]
+    follow = "what nerve do they form?"
+    with_history = assistant.answer(follow, history)
+    assert not with_history.refused
+    assert any("sciatic nerve" in s.quote for s in with_history.sources)
+    assert any("sciatic nerve" in p.chunk.text for p in assistant.retrieve(follow, history)[:3])
+
+    second = "why isn't my piriformis stretch working?"
+    history = [(second, assistant.answer(second).text)]
+    instead = assistant.retrieve("what should I do instead?", history)
+    alone = assistant.retrieve("what should I do instead?")
+    assert any("piriformis" in p.chunk.text for p in instead[:3])
+    assert [p.chunk.chunk_id for p in instead] != [p.chunk.chunk_id for p in alone]
+
+
+def test_an_llm_rewrites_the_follow_up():
+    model = GenericFakeChatModel(messages=iter([AIMessage("Which nerve do L4-S1 roots form?")]))
+    history = [("which parts of the lower back get injured most often?", "L4,L5 and L5,S1 [1]")]
+    assert rewrite_with_llm(model, "what nerve do they form?", history) == (
+        "Which nerve do L4-S1 roots form?"
+    )
+
+
+@pytest.mark.parametrize("reply", ["", "   \n"])
+def test_an_unusable_rewrite_falls_back_to_the_rule(reply):
+    model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
+    history = [("which exercises rebuild hip strength?", "Squats [1]")]
+    assert rewrite_with_llm(model, "why those?", history) == (
+        "which exercises rebuild hip strength? why those?"
+    )
+
+
+def test_a_failing_model_falls_back_to_the_rule():
+    model = GenericFakeChatModel(messages=iter([]))  # raises when asked
+    history = [("which exercises rebuild hip strength?", "Squats [1]")]
+    assert rewrite_with_llm(model, "why those?", history).endswith("why those?")

@@ -1,0 +1,69 @@
+"""Hybrid retrieval: BM25 and dense rankings fused, duplicates collapsed, index kept current."""
+
+from dataclasses import replace
+
+import pytest
+from conftest import ingest_folder, make_settings
+
+from assistant.hybrid import HybridRetriever, KeywordIndex, collapse, fuse
+from assistant.records import Chunk, Passage
+from assistant.store import Store
+
+
+def _chunk(chunk_id: str, text: str, start: int, end: int, source: str = "s") -> Chunk:
+    return Chunk(chunk_id, source, "article", "T", text, 0, start, end)
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    assert fuse([["a", "b", "c"], ["d", "b", "e"]]) == ["b", "a", "d", "c", "e"]
+    assert fuse([["x"], []]) == ["x"]
+
+
+def test_overlapping_and_repeated_chunks_collapse_into_the_better_ranked():
+    first = _chunk("1", "The hips feed into the lower back and the spine.", 0, 100)
+    overlapping = _chunk("2", "Different words but the same span of the source.", 40, 120)
+    neighbour = _chunk("3", "Strength first and flexibility second does good.", 95, 200)
+    copy = replace(first, chunk_id="4", source_id="other", start_char=0, end_char=100)
+    passages = [Passage(c, 0.5) for c in (first, overlapping, neighbour, copy)]
+    assert [p.chunk.chunk_id for p in collapse(passages)] == ["1", "3"]
+
+
+@pytest.mark.parametrize(
+    ("query", "term"),
+    [("sartorius", "sartorius"), ("L5 S1", "L5,S1"), ("piriformis figure 4", "piriformis")],
+)
+def test_rare_terms_are_found_by_keyword(shipped, embedder, query, term):
+    _, store = shipped
+    index = KeywordIndex(store)
+    top, score = index.search(query, 3)[0]
+    assert term in top.text and score > 0
+    hybrid = HybridRetriever(store=store, embedder=embedder, k=3)
+    assert term in hybrid.passages(query)[0].chunk.text
+
+
+def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
+    _, store = shipped
+    retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=2)
+    passages = retriever.passages("rectus femoris sartorius")
+    assert all(-1.0 <= p.score <= 1.0 for p in passages)
+    assert len({p.chunk.chunk_id for p in passages}) == len(passages)
+
+
+def test_keyword_index_follows_incremental_ingest(tmp_path, embedder, corpus_copy):
+    settings = make_settings(tmp_path, corpus_copy)
+    store = Store(settings)
+    article = corpus_copy / "why-your-hips-are-breaking-your-back.txt"
+    ingest_folder(settings, store, embedder, article)
+    index = KeywordIndex(store)
+    assert index.search("pedals", 3) == []  # no chunk has the word yet
+    built = index._bm25
+    assert index.search("hips", 3)
+    assert index._bm25 is built  # unchanged store: no rebuild
+
+    ingest_folder(settings, store, embedder, corpus_copy)  # adds the test articles
+    found = index.search("pedals", 3)
+    assert found and "pedals" in found[0][0].text
+    assert index._bm25 is not built
+
+    store.remove_source(found[0][0].source_id)
+    assert index.search("pedals", 3) == []

@@ -1,0 +1,79 @@
+"""The red-flag check: paraphrases and typos caught, ordinary back-pain questions left alone."""
+
+import json
+
+import pytest
+
+from assistant.prompts import STANDING_NOTE, URGENT_CARE
+from assistant.safety import normalise, red_flags
+
+RED_FLAGS = [
+    ("cant control my bladder", "bladder or bowel control"),
+    ("i cnat controll my bladdder anymore", "bladder or bowel control"),
+    ("I've lost control of my bowels since my back went", "bladder or bowel control"),
+    ("can't pee properly since the sciatica started", "bladder or bowel control"),
+    ("I have incontinance and back pain", "bladder or bowel control"),
+    ("numb down there", "saddle numbness"),
+    ("my groin and inner thighs feel numb", "saddle numbness"),
+    ("numbnes in my genitals", "saddle numbness"),
+    ("both legs are getting weaker", "progressive or both-sided leg weakness"),
+    ("my leg is getting weaker every week", "progressive or both-sided leg weakness"),
+    ("my foot is dragging when i walk", "progressive or both-sided leg weakness"),
+    ("back hurts and ive been feverish", "back pain with fever"),
+    ("back pain with a high temperature and chills", "back pain with fever"),
+    ("hurt my back after a car crash", "after major trauma"),
+    ("fell off a ladder and now my back hurts", "after major trauma"),
+    ("I had breast cancer 5 years ago and now back pain", "history of cancer"),
+    ("lost 10kg without trying and my back aches", "unexplained weight loss"),
+    ("unexplained weight loss and back pain", "unexplained weight loss"),
+    ("constant pain at night, nothing helps", "constant night pain"),
+    ("pain all night no matter how I lie", "constant night pain"),
+]
+
+ORDINARY = [
+    "tingling down my leg when I sit",
+    "why isn't my piriformis stretch working?",
+    "my hips are weak and stiff, what should I do?",
+    "is there any position I can sleep in that eases sciatica?",
+    "will losing weight help my back pain?",
+    "burning and pins and needles in my buttock",
+    "my leg feels numb after sitting for an hour",
+    "I have fewer flare ups now, should I keep stretching?",
+    "I can't stand for long without back pain",
+    "numbness in my foot from sciatica",
+    "I want to lose some weight, is running ok with sciatica",
+    "my legs feel tired after walking",
+]
+
+
+@pytest.mark.parametrize(("question", "flag"), RED_FLAGS)
+def test_red_flags_are_caught_in_paraphrase_and_with_typos(question, flag):
+    assert flag in [f.name for f in red_flags(question)]
+
+
+@pytest.mark.parametrize("question", ORDINARY)
+def test_ordinary_sciatica_questions_raise_no_flag(question):
+    assert red_flags(question) == []
+
+
+def test_misspellings_are_corrected_but_real_words_are_not():
+    assert normalise("Bladdder controll") == "bladder control"
+    assert normalise("fewer flare ups") == "fewer flare ups"  # a word, though one edit from fever
+
+
+def test_urgent_answer_replaces_retrieval_and_carries_no_advice(assistant):
+    answer = assistant.answer("i cant control my bladder and my back is killing me")
+    assert answer.urgent and not answer.refused
+    assert answer.text == URGENT_CARE and answer.sources == []
+    assert "[1]" not in answer.text and "stretch" not in answer.text.replace("a stretch", "")
+    assert list(assistant.stream("numb down there since yesterday")) == [answer]
+
+
+def test_ordinary_answers_are_not_urgent(assistant):
+    answer = assistant.answer("tingling down my leg when I sit, which stretch helps?")
+    assert not answer.urgent
+    assert json.loads(json.dumps(answer.to_json()))["urgent"] is False
+
+
+def test_standing_note_says_podcast_not_medical_advice():
+    assert "not medical advice" in STANDING_NOTE and "podcast" in STANDING_NOTE
