@@ -51,6 +51,7 @@ def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
                         quote=chunk.text,
                         chunk_id=chunk.chunk_id,
                         start_seconds=chunk.start_seconds,
+                        episode=chunk.episode,
                     )
                 )
         marks = "".join(f"[{numbers[p.chunk.chunk_id]}]" for p in passages)

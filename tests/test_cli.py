@@ -84,3 +84,13 @@ def test_ingest_prune_removes_deleted_files(run, corpus_copy):
     (corpus_copy / "core-five.md").unlink()
     summary = json.loads(run("ingest", "--prune", "--json").stdout)
     assert summary["removed"] == 1
+
+
+def test_plain_ask_lists_sources_and_the_standing_note(run):
+    from assistant.prompts import STANDING_NOTE
+
+    run("ingest")
+    result = run("ask", "why isn't my piriformis stretch working?")
+    assert result.exit_code == 0
+    assert f"[1] {ARTICLE_TITLE}" in result.stdout
+    assert STANDING_NOTE in result.stdout

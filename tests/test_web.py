@@ -9,6 +9,7 @@ from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app
 
 from assistant.feedback import FeedbackStore
+from assistant.prompts import STANDING_NOTE
 from ui.app import build_app
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
@@ -51,6 +52,7 @@ def test_chat_streams_a_growing_answer_then_the_final_one_with_an_id(web):
     lengths = [len(p["answer"]) for p in partials]
     assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
     assert "[1]" in final["answer"] and not final["refused"] and final["urgent"] is False
+    assert final["note"] == STANDING_NOTE
     first = final["sources"][0]
     assert first["title"] == ARTICLE_TITLE
     assert first["link"].startswith("/sources/") and first["quote"]

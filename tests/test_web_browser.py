@@ -15,6 +15,7 @@ from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page
 
 from assistant.feedback import FeedbackStore
+from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
 from ui.app import build_app
 from ui.cli import main
@@ -118,6 +119,8 @@ def test_chat_page_answers_with_a_visible_citation(site, page, tmp_path):
     link = source.locator("a.title")
     assert link.is_visible() and link.inner_text() == ARTICLE_TITLE
     assert source.locator("blockquote").inner_text().strip()
+    assert answer.locator(".note").is_visible()
+    assert answer.locator(".note").inner_text() == STANDING_NOTE
     href = link.get_attribute("href")
     assert href.startswith(site["app"] + "/sources/") and href.endswith("#passage")
     shot = tmp_path / "chat.png"

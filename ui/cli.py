@@ -166,10 +166,21 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         return
+    from assistant.links import moment_label
+    from assistant.prompts import STANDING_NOTE
+    from ui.render import source_link
+
     click.echo(answer.text)
     for c in answer.sources:
-        click.echo(f"\n[{c.n}] {c.title}" + (f" <{c.url}>" if c.url else ""))
+        moment = moment_label(c.episode, c.start_seconds)
+        link = source_link(c) if c.url else None
+        click.echo(
+            f"\n[{c.n}] {c.title}"
+            + (f" ({moment})" if moment else "")
+            + (f" <{link}>" if link else "")
+        )
         click.echo("    " + " ".join(c.quote.split()))
+    click.echo(f"\n{STANDING_NOTE}")
 
 
 @main.command()

@@ -12,6 +12,7 @@ import gradio as gr
 
 from assistant.answer import Assistant
 from assistant.links import moment_label
+from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
 from ui.render import source_link
 
@@ -30,7 +31,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.urgent:
         body = f"**{body}**"
     if not answer.sources:
-        return body
+        return f"{body}\n\n*{escape_markdown(STANDING_NOTE)}*"
     lines = [body, "", "**Sources**", ""]
     for c in answer.sources:
         link = source_link(c)
@@ -40,6 +41,7 @@ def answer_markdown(answer: Answer) -> str:
         label = f"{c.title} ({moment})" if moment else c.title
         lines.append(f"{c.n}. [{escape_markdown(label)}]({link})")
         lines.append(f"   > {escape_markdown(' '.join(c.quote.split()))}")
+    lines += ["", f"*{escape_markdown(STANDING_NOTE)}*"]
     return "\n".join(lines)
 
 
@@ -78,10 +80,7 @@ def build_gradio_chat(
     return gr.ChatInterface(
         respond,
         title="Ask the Back In Shape podcast",
-        description=(
-            "Answers come only from the podcast, with sources. "
-            "This is information from the podcast, not medical advice."
-        ),
+        description="Answers come only from the podcast's articles and episodes, with sources.",
         examples=examples,
         cache_examples=False,
         api_name="chat",

@@ -8,6 +8,7 @@ from string import Template
 from urllib.parse import quote
 
 from assistant.links import moment_label, moment_url
+from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer, Citation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -53,6 +54,7 @@ def answer_json(answer: Answer) -> dict:
         "refused": answer.refused,
         "urgent": answer.urgent,
         "sources": [citation_json(c) for c in answer.sources],
+        "note": STANDING_NOTE,
     }
 
 

@@ -106,6 +106,13 @@
     if (data.urgent) bubble.setAttribute("role", "alert");
     const ids = renderSources(bubble.querySelector(".sources"), data.sources, bubble.id);
     renderText(bubble.querySelector(".text"), data.answer, ids);
+    let note = bubble.querySelector(".note");
+    if (!note) {
+      note = el("p", "note", "");
+      bubble.querySelector(".sources").after(note);
+    }
+    note.textContent = data.note || "";
+    note.hidden = !data.note;
   }
 
   // Material Design "thumb_up" (Apache 2.0); thumbs-down is the same shape turned over.
