@@ -1,8 +1,9 @@
 """The one settings object, read from PODCAST_ASSISTANT_* environment variables."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,6 +38,25 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (http://host:port); unset, the store is embedded "
+        "in the data dir. With a server, chunks and source records both live there.",
+    )
+    chroma_auth_header: str = Field(
+        "Authorization",
+        description="Header that carries `chroma_auth_token` (`Authorization` sends "
+        "`Bearer TOKEN`; e.g. `X-Chroma-Token` sends the token as is).",
+    )
+    chroma_auth_token: SecretStr | None = Field(
+        None, description="Token for a Chroma server that requires one."
+    )
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="How the embedding model runs: `torch` (sentence-transformers), `onnx` "
+        "(onnxruntime, same vectors, faster) or `onnx-int8` (quantised, fastest, near-same "
+        "vectors). ONNX models are exported once from the packaged weights into the data dir.",
+    )
 
     @property
     def chroma_path(self) -> Path:
