@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         None, description="Token for a Chroma server that requires one."
     )
     embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
+        "onnx",
         description="How the embedding model runs: `torch` (sentence-transformers), `onnx` "
         "(onnxruntime, same vectors, faster) or `onnx-int8` (quantised, fastest, near-same "
         "vectors). ONNX models are exported once from the packaged weights into the data dir.",
