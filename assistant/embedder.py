@@ -7,9 +7,9 @@ are built once, offline, from the packaged weights and cached in the data dir
 (`assistant.onnx_export`). All backends share the tokenizer, so token counts and truncation agree.
 """
 
-import functools
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,6 +103,9 @@ class OnnxEmbedder(Embedder):
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self.session.get_inputs()}
+        # One run at a time: each already uses every core, and concurrent runs (50 chat
+        # requests in `serve`) would each grow onnxruntime's memory arena for no speed-up.
+        self._lock = threading.Lock()
         log.debug("loaded %s embedder from %s", backend, onnx_file)
 
     @property
@@ -128,7 +131,8 @@ class OnnxEmbedder(Embedder):
                 return_tensors="np",
             )
             feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._inputs}
-            out[idx] = self.session.run(None, feed)[0]
+            with self._lock:
+                out[idx] = self.session.run(None, feed)[0]
         return out
 
 
@@ -141,15 +145,18 @@ def _max_seq_length(path: Path) -> int:
 def load_embedder(settings: Settings | None = None) -> Embedder:
     """The process-wide embedder for the settings' backend: loaded (or built) once per process."""
     settings = settings or Settings()
-    if settings.embed_backend == "torch":
-        return _load("torch", None)
-    return _load(settings.embed_backend, settings.data_dir.resolve() / "models")
+    backend = settings.embed_backend
+    if backend not in _loaded:
+        if backend == "torch":
+            _loaded[backend] = Embedder()
+        else:
+            from assistant.onnx_export import onnx_model
+
+            # Keyed by backend alone: the file is named by a hash of weights and recipe, so a
+            # model already loaded from another data dir gives the very same vectors.
+            path = onnx_model(settings.data_dir.resolve() / "models", backend == "onnx-int8")
+            _loaded[backend] = OnnxEmbedder(path, backend)
+    return _loaded[backend]
 
 
-@functools.cache
-def _load(backend: str, cache_dir: Path | None) -> Embedder:
-    if backend == "torch":
-        return Embedder()
-    from assistant.onnx_export import onnx_model
-
-    return OnnxEmbedder(onnx_model(cache_dir, quantized=backend == "onnx-int8"), backend)
+_loaded: dict[str, Embedder] = {}
