@@ -111,6 +111,26 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an origin like https://example.com: {', '.join(bad)}")
         return value
 
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (http://host:port); unset, the store is embedded "
+        "in the data dir. With a server, chunks and source records both live there.",
+    )
+    chroma_auth_header: str = Field(
+        "Authorization",
+        description="Header that carries `chroma_auth_token` (`Authorization` sends "
+        "`Bearer TOKEN`; e.g. `X-Chroma-Token` sends the token as is).",
+    )
+    chroma_auth_token: SecretStr | None = Field(
+        None, description="Token for a Chroma server that requires one."
+    )
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx",
+        description="How the embedding model runs: `torch` (sentence-transformers), `onnx` "
+        "(onnxruntime, same vectors, faster) or `onnx-int8` (quantised, fastest, near-same "
+        "vectors). ONNX models are exported once from the packaged weights into the data dir.",
+    )
+
     @property
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma store."""

@@ -1,96 +1,107 @@
-"""The store: chunks and their vectors in Chroma, plus one record per source in SQLite."""
+"""The store: chunks and their vectors in Chroma, plus one record per source.
 
-import json
+Chroma is embedded (a folder in the data dir) unless `chroma_url` names a Chroma server; then
+chunks and source records both live on the server (see `assistant.source_records`).
+"""
+
 import logging
-import sqlite3
-import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 
 from assistant.records import Chunk, Passage
 from assistant.settings import Settings
+from assistant.source_records import (
+    ChromaRecords,
+    SourceRecord,
+    SqliteRecords,
+    batches,
+)
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class SourceRecord:
-    """What the store remembers of an ingested source, to skip or replace it next time."""
-
-    source_id: str
-    kind: str
-    title: str
-    url: str | None
-    origin: str | None
-    content_hash: str
-    chunk_ids: tuple[str, ...]
-    text: str
-    ingested_at: float = 0.0
+__all__ = ["SourceRecord", "Store", "StoreError", "open_client"]
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sources (
-    source_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    title TEXT NOT NULL,
-    url TEXT,
-    origin TEXT,
-    content_hash TEXT NOT NULL,
-    chunk_ids TEXT NOT NULL,
-    text TEXT NOT NULL,
-    ingested_at REAL NOT NULL
-)
-"""
+class StoreError(RuntimeError):
+    """The store can't be opened (e.g. the Chroma server is unreachable or refuses us)."""
+
+
+def open_client(settings: Settings) -> ClientAPI:
+    """A Chroma client: `HttpClient` when `chroma_url` is set, else embedded in the data dir."""
+    if not settings.chroma_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path))
+    url = urlsplit(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname or url.path.strip("/"):
+        raise StoreError(f"chroma_url must look like http://host:port, not {settings.chroma_url!r}")
+    ssl = url.scheme == "https"
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if ssl else 80),
+            ssl=ssl,
+            headers=auth_headers(settings),
+        )
+    except Exception as exc:  # chromadb raises several types (connection, auth, value)
+        raise StoreError(f"cannot use the Chroma server at {settings.chroma_url}: {exc}") from exc
+
+
+def auth_headers(settings: Settings) -> dict[str, str]:
+    """The header that carries the Chroma token, if one is set (`Bearer` for Authorization)."""
+    if settings.chroma_auth_token is None:
+        return {}
+    token = settings.chroma_auth_token.get_secret_value()
+    header = settings.chroma_auth_header
+    if header.lower() == "authorization" and not token.lower().startswith("bearer "):
+        token = f"Bearer {token}"
+    return {header: token}
 
 
 class Store:
-    """Chunks with embeddings (Chroma) and source records (SQLite) under the data dir."""
+    """Chunks with embeddings and one record per source, embedded or on a Chroma server."""
 
     def __init__(self, settings: Settings) -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(path=str(settings.chroma_path))
-        self._collection = self._client.get_or_create_collection(
-            settings.collection,
-            embedding_function=None,  # we embed ourselves; Chroma's default would download one
-            configuration={"hnsw": {"space": "cosine"}},
-        )
-        self._max_batch = self._client.get_max_batch_size()
-        self._db = sqlite3.connect(settings.records_path, check_same_thread=False)
-        self._db.execute(_SCHEMA)
-        self._db.commit()
+        self._client = open_client(settings)
+        try:
+            self._collection = self._client.get_or_create_collection(
+                settings.collection,
+                embedding_function=None,  # we embed ourselves; Chroma's default would download one
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            self._max_batch = self._client.get_max_batch_size()
+            if settings.chroma_url:
+                self._records = ChromaRecords(
+                    self._client, f"{settings.collection}-sources", self._max_batch
+                )
+            else:
+                self._records = SqliteRecords(settings.records_path)
+        except Exception as exc:
+            if not settings.chroma_url:
+                raise
+            url = settings.chroma_url
+            raise StoreError(f"cannot use the Chroma server at {url}: {exc}") from exc
 
     # -- source records ---------------------------------------------------------------------
 
     def get_record(self, source_id: str) -> SourceRecord | None:
         """The record of one source, or None if it was never ingested."""
-        row = self._db.execute("SELECT * FROM sources WHERE source_id = ?", (source_id,)).fetchone()
-        return _record_from_row(row) if row else None
+        return self._records.get([source_id]).get(source_id)
+
+    def get_records(self, source_ids: Sequence[str]) -> dict[str, SourceRecord]:
+        """The records of those of `source_ids` ever ingested, by id (one round trip a batch)."""
+        return self._records.get(source_ids)
 
     def records(self) -> list[SourceRecord]:
         """Every source record, ordered by id."""
-        rows = self._db.execute("SELECT * FROM sources ORDER BY source_id").fetchall()
-        return [_record_from_row(r) for r in rows]
+        return self._records.all()
 
     def save_record(self, record: SourceRecord) -> None:
         """Write a source's record; done last, after its chunks are in, so a crash re-does it."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.source_id,
-                record.kind,
-                record.title,
-                record.url,
-                record.origin,
-                record.content_hash,
-                json.dumps(list(record.chunk_ids)),
-                record.text,
-                record.ingested_at or time.time(),
-            ),
-        )
-        self._db.commit()
+        self._records.save(record)
 
     def remove_source(self, source_id: str) -> None:
         """Delete a source's chunks, then its record."""
@@ -98,8 +109,7 @@ class Store:
         if record is None:
             return
         self.delete_chunks(record.chunk_ids)
-        self._db.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
-        self._db.commit()
+        self._records.delete(source_id)
 
     # -- chunks -----------------------------------------------------------------------------
 
@@ -137,9 +147,7 @@ class Store:
 
     def sweep_orphans(self) -> int:
         """Delete chunks no source record claims (an interrupted ingest); returns how many."""
-        claimed: set[str] = set()
-        for (ids,) in self._db.execute("SELECT chunk_ids FROM sources"):
-            claimed.update(json.loads(ids))
+        claimed = self._records.claimed_chunk_ids()
         orphans = [i for i in self._collection.get(include=[])["ids"] if i not in claimed]
         self.delete_chunks(orphans)
         return len(orphans)
@@ -196,21 +204,5 @@ class Store:
         ]
 
 
-def _record_from_row(row: tuple) -> SourceRecord:
-    source_id, kind, title, url, origin, content_hash, chunk_ids, text, ingested_at = row
-    return SourceRecord(
-        source_id,
-        kind,
-        title,
-        url,
-        origin,
-        content_hash,
-        tuple(json.loads(chunk_ids)),
-        text,
-        ingested_at,
-    )
-
-
 def _batches(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return batches(items, size)

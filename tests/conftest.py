@@ -18,14 +18,17 @@ ARTICLE_TITLE = "Why Your Hips Are Breaking Your Back?"
 TEST_DATA = REPO / "tests" / "data"
 SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
 
+# Store tests run on the embedded store and on a real `chroma run` server (see chroma_server.py).
+pytest_plugins = ["chroma_server"]
+
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return load_embedder()
 
 
-def make_settings(root: Path, corpus: Path) -> Settings:
-    return Settings(data_dir=root / "data", corpus_dir=corpus)
+def make_settings(root: Path, corpus: Path, **overrides) -> Settings:
+    return Settings(data_dir=root / "data", corpus_dir=corpus, **overrides)
 
 
 def ingest_folder(settings: Settings, store: Store, embedder: Embedder, *paths: Path, **kw):
@@ -53,10 +56,10 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shipped(tmp_path_factory, embedder):
+def shipped(tmp_path_factory, embedder, chroma_overrides):
     """Settings and a store holding the shipped corpus, ingested once for the session."""
     root = tmp_path_factory.mktemp("shipped")
-    settings = make_settings(root, CORPUS)
+    settings = make_settings(root, CORPUS, **chroma_overrides)
     store = Store(settings)
     ingest_folder(settings, store, embedder)
     return settings, store

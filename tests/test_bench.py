@@ -1,0 +1,41 @@
+"""The benchmark script runs end to end in its quick mode (so it cannot rot); figures unchecked."""
+
+import importlib.util
+
+import pytest
+from conftest import REPO, SHARED_TESTDATA
+
+pytestmark = pytest.mark.skipif(
+    not (SHARED_TESTDATA / "medquad" / "corpus.jsonl").exists(), reason="no MedQuAD test data"
+)
+
+
+def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # The bench points the settings at its own temp store through the environment.
+    monkeypatch.setenv("PODCAST_ASSISTANT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PODCAST_ASSISTANT_EMBED_BACKEND", "torch")
+    out = tmp_path / "results.md"
+    report = bench.main(
+        [
+            "--quick",
+            "--passages=40",
+            "--clients=2",
+            "--duration=2",
+            "--big-chunks=300",
+            f"--out={out}",
+            f"--workdir={tmp_path}",
+            f"--model-cache={request.config.cache.mkdir('onnx-models')}",
+        ]
+    )
+    sections = {r.section for r in report.rows}
+    assert sections == {"embedder", "ingest", "re-ingest", "answer", "serve", "load"}
+    figures = {r.figure: r.value for r in report.rows}
+    assert figures["unchanged corpus: embeddings made"] == "0"
+    assert any(f.startswith("ours ÷ LangChain") for f in figures)
+    served, errors = figures["2 clients × 2 s: served / errors"].split(" / ")
+    assert int(served) > 0 and int(errors) == 0
+    text = out.read_text()
+    assert "## Machine" in text and "CPU:" in text and "| re-ingest |" in text
