@@ -62,7 +62,7 @@ class Assistant:
         from assistant.llm import LLMAnswerer, load_chat_model
 
         store = store or Store(settings)
-        embedder = load_embedder()
+        embedder = load_embedder(settings)
         retriever = HybridRetriever(
             store=store,
             embedder=embedder,

@@ -61,6 +61,13 @@ class Embedder(Embeddings):
         """Tokens the model sees for `text`, including its [CLS] and [SEP] markers."""
         return len(self.tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
 
+    def count_tokens_batch(self, texts: list[str]) -> list[int]:
+        """`count_tokens` of each text, in one tokenizer call (much faster for many texts)."""
+        if not texts:
+            return []
+        ids = self.tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]
+        return [len(i) for i in ids]
+
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length embeddings of `texts`, one row each."""
         return self.model.encode(

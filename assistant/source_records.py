@@ -9,6 +9,7 @@ serves sees the same records: ingest from anywhere, no data dir to share.
 import json
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,23 +69,32 @@ class SqliteRecords:
         rows = self._db.execute("SELECT * FROM sources ORDER BY source_id").fetchall()
         return [_record_from_row(r) for r in rows]
 
-    def save(self, record: SourceRecord) -> None:
-        """Insert or replace one record."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.source_id,
-                record.kind,
-                record.title,
-                record.url,
-                record.origin,
-                record.content_hash,
-                json.dumps(list(record.chunk_ids)),
-                record.text,
-                record.ingested_at or time.time(),
-            ),
-        )
-        self._db.commit()
+    def save(self, records: Sequence[SourceRecord]) -> None:
+        """Insert or replace records, in one transaction (one disk sync, not one per source)."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.source_id,
+                        r.kind,
+                        r.title,
+                        r.url,
+                        r.origin,
+                        r.content_hash,
+                        json.dumps(list(r.chunk_ids)),
+                        r.text,
+                        r.ingested_at or time.time(),
+                    )
+                    for r in records
+                ],
+            )
+
+    def revision(self) -> tuple:
+        """Changes whenever a record is saved or deleted."""
+        return self._db.execute(
+            "SELECT COUNT(*), MAX(ingested_at), TOTAL(LENGTH(chunk_ids)) FROM sources"
+        ).fetchone()
 
     def delete(self, source_id: str) -> None:
         """Forget one record."""
@@ -112,6 +122,8 @@ class ChromaRecords:
 
     def __init__(self, client: ClientAPI, name: str, max_batch: int) -> None:
         self._collection = client.get_or_create_collection(name, embedding_function=None)
+        self._client = client
+        self._name = name
         self._max_batch = max_batch
 
     def get(self, source_ids: Sequence[str]) -> dict[str, SourceRecord]:
@@ -132,27 +144,31 @@ class ChromaRecords:
         ]
         return sorted(records, key=lambda r: r.source_id)
 
-    def save(self, record: SourceRecord) -> None:
-        """Insert or replace one record."""
-        meta = {
-            "kind": record.kind,
-            "title": record.title,
-            "url": record.url,
-            "origin": record.origin,
-            "content_hash": record.content_hash,
-            "chunk_ids": json.dumps(list(record.chunk_ids)),
-            "ingested_at": record.ingested_at or time.time(),
-        }
-        self._collection.upsert(
-            ids=[record.source_id],
-            embeddings=[_NO_VECTOR],
-            documents=[record.text],
-            metadatas=[{k: v for k, v in meta.items() if v is not None}],
-        )
+    def save(self, records: Sequence[SourceRecord]) -> None:
+        """Insert or replace records."""
+        for part in batches(list(records), self._max_batch):
+            self._collection.upsert(
+                ids=[r.source_id for r in part],
+                embeddings=[_NO_VECTOR] * len(part),
+                documents=[r.text for r in part],
+                metadatas=[_chroma_metadata(r) for r in part],
+            )
+        self._bump()
 
     def delete(self, source_id: str) -> None:
         """Forget one record."""
         self._collection.delete(ids=[source_id])
+        self._bump()
+
+    def revision(self) -> str:
+        """Changes whenever a record is saved or deleted, by any process using the server."""
+        metadata = self._client.get_collection(self._name).metadata or {}
+        return str(metadata.get("revision", ""))
+
+    def _bump(self) -> None:
+        # A new random mark in the collection's metadata: one small write that every serving
+        # process can read to know its derived indexes (BM25) are stale.
+        self._collection.modify(metadata={"revision": uuid.uuid4().hex})
 
     def claimed_chunk_ids(self) -> set[str]:
         """Chunk ids some record owns."""
@@ -170,6 +186,19 @@ class ChromaRecords:
                 return
             yield page
             offset += len(page["ids"])
+
+
+def _chroma_metadata(record: SourceRecord) -> dict:
+    meta = {
+        "kind": record.kind,
+        "title": record.title,
+        "url": record.url,
+        "origin": record.origin,
+        "content_hash": record.content_hash,
+        "chunk_ids": json.dumps(list(record.chunk_ids)),
+        "ingested_at": record.ingested_at or time.time(),
+    }
+    return {k: v for k, v in meta.items() if v is not None}
 
 
 def _record_from_row(row: tuple) -> SourceRecord:

@@ -99,9 +99,10 @@ class Store:
         """Every source record, ordered by id."""
         return self._records.all()
 
-    def save_record(self, record: SourceRecord) -> None:
-        """Write a source's record; done last, after its chunks are in, so a crash re-does it."""
-        self._records.save(record)
+    def save_records(self, records: Sequence[SourceRecord]) -> None:
+        """Write sources' records; done last, after their chunks are in, so a crash re-does it."""
+        if records:
+            self._records.save(records)
 
     def remove_source(self, source_id: str) -> None:
         """Delete a source's chunks, then its record."""
@@ -167,10 +168,7 @@ class Store:
 
     def revision(self) -> tuple:
         """A cheap marker that changes whenever sources or chunks do (for derived indexes)."""
-        row = self._db.execute(
-            "SELECT COUNT(*), MAX(ingested_at), TOTAL(LENGTH(chunk_ids)) FROM sources"
-        ).fetchone()
-        return (*row, self.count())
+        return (self._records.revision(), self.count())
 
     def chunks_of(self, source_id: str) -> list[Chunk]:
         """The chunks of one source, in order."""

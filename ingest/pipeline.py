@@ -101,15 +101,20 @@ def ingest_sources(
     started = time.perf_counter()
     report = IngestReport(failed=list(failures), dry_run=dry_run)
     plan: list[_Planned] = []
+    known = store.get_records([s.source_id for s in sources])  # one query, not one per source
     for source in sources:
-        record = store.get_record(source.source_id)
+        record = known.get(source.source_id)
         digest = source_hash(source, chunk_tokens)
         if record is not None and record.content_hash == digest:
             report.unchanged += 1
             continue
         try:
             chunks = chunk_source(
-                source, embedder.count_tokens, embedder.max_tokens, target_tokens=chunk_tokens
+                source,
+                embedder.count_tokens,
+                embedder.max_tokens,
+                target_tokens=chunk_tokens,
+                count_many=embedder.count_tokens_batch,
             )
         except ValueError as exc:
             report.failed.append(
@@ -184,27 +189,32 @@ def _commit_group(
         vectors.extend(embedder.encode([embedding_text(c) for c in batch]))
         bar.update(len(batch))
     by_id = dict(zip((c.chunk_id for c in fresh), vectors, strict=True))
-    for planned in group:
-        new = [c for c in planned.chunks if c.chunk_id in by_id]
-        kept = [c for c in planned.chunks if c.chunk_id not in by_id]
-        store.add_chunks(new, [by_id[c.chunk_id] for c in new])
-        store.update_chunk_metadata(kept)
-        if planned.old is not None:
-            current = {c.chunk_id for c in planned.chunks}
-            store.delete_chunks([i for i in planned.old.chunk_ids if i not in current])
-        source = planned.source
-        store.save_record(
+    # Whole-group writes: one upsert, one update, one delete, then the records last.
+    kept = [c for p in group for c in p.chunks if c.chunk_id not in by_id]
+    stale = [
+        i
+        for p in group
+        if p.old is not None
+        for i in set(p.old.chunk_ids) - {c.chunk_id for c in p.chunks}
+    ]
+    store.add_chunks(fresh, [by_id[c.chunk_id] for c in fresh])
+    store.update_chunk_metadata(kept)
+    store.delete_chunks(stale)
+    store.save_records(
+        [
             SourceRecord(
-                source_id=source.source_id,
-                kind=source.kind,
-                title=source.title,
-                url=source.url,
-                origin=source.origin,
-                content_hash=planned.content_hash,
-                chunk_ids=tuple(c.chunk_id for c in planned.chunks),
-                text=source.text,
+                source_id=p.source.source_id,
+                kind=p.source.kind,
+                title=p.source.title,
+                url=p.source.url,
+                origin=p.source.origin,
+                content_hash=p.content_hash,
+                chunk_ids=tuple(c.chunk_id for c in p.chunks),
+                text=p.source.text,
             )
-        )
+            for p in group
+        ]
+    )
     return len(fresh)
 
 

@@ -78,7 +78,7 @@ def run_ingest(
     if embedder is None:
         from assistant.embedder import load_embedder
 
-        embedder = load_embedder()
+        embedder = load_embedder(settings)
     return ingest_sources(
         sources,
         store or Store(settings),

@@ -94,3 +94,8 @@ def test_real_health_passages_fit_the_window(embedder):
         source = Source(row["_id"], "document", row.get("title") or row["_id"], text)
         for chunk in chunk_source(source, embedder.count_tokens, embedder.max_tokens):
             assert embedder.count_tokens(embedding_text(chunk)) <= 256
+
+
+def test_batched_token_counts_match_single_counts(embedder):
+    texts = ["", "L4,L5 disc bulge.", "word " * 300, "Piriformis — “figure 4” stretches."]
+    assert embedder.count_tokens_batch(texts) == [embedder.count_tokens(t) for t in texts]

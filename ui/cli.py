@@ -249,7 +249,7 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
             f"no feedback has been recorded in {settings.data_dir} yet; run `serve` first"
         )
     exchanges = FeedbackStore(settings.feedback_path).unanswered(since)
-    vectors = load_embedder().encode([e.question for e in exchanges]) if exchanges else []
+    vectors = load_embedder(settings).encode([e.question for e in exchanges]) if exchanges else []
     groups = group_similar(exchanges, vectors, similarity)
     if as_json:
         payload = {
