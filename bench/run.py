@@ -98,7 +98,7 @@ def machine() -> list[str]:
         f"CPU: {cpu}, {os.cpu_count()} logical cores"
         + (" (AVX-512 VNNI)" if "avx512_vnni" in flags else ""),
         f"RAM: {psutil.virtual_memory().total / 2**30:.1f} GB; "
-        f"load average at start {os.getloadavg()[0]:.1f} (cores are shared with other jobs)",
+        f"load average {os.getloadavg()[0]:.1f} when this was written (cores are shared)",
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
         f"chromadb {chromadb.__version__}, onnxruntime {onnxruntime.__version__}, "
         f"torch {_version('torch')}, sentence-transformers {_version('sentence-transformers')}",
