@@ -1,7 +1,7 @@
 """Benchmark: seconds and chunks/s to ingest a JSON Lines file into a fresh store, then again
 unchanged. Prints figures; asserts nothing.
 
-    PYTHONPATH=. python benchmarks/bench_ingest_jsonl.py ../shared/testdata/medquad/corpus.jsonl
+    PYTHONPATH=. python bench/ingest_jsonl.py ../shared/testdata/medquad/corpus.jsonl
 """
 
 import sys
