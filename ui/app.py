@@ -209,5 +209,5 @@ def build_app(
         problem = question_problem(client, question)
         return problem[1] if problem else None
 
-    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gradio_refusal)
+    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gradio_refusal, HISTORY_TURNS)
     return gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)

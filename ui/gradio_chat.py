@@ -64,6 +64,7 @@ def build_gradio_chat(
     assistant: Assistant,
     examples: list[str],
     refuse: Callable[[str, str], str | None],
+    history_turns: int,
 ) -> gr.Blocks:
     """A Gradio ChatInterface over `assistant`; `refuse(client, question)` applies the same
     length check and rate limit as the JSON APIs and returns the message to show instead."""
@@ -74,7 +75,7 @@ def build_gradio_chat(
         if problem:
             yield escape_markdown(problem)
             return
-        for partial in assistant.stream(message, _history_pairs(history)[-5:]):
+        for partial in assistant.stream(message, _history_pairs(history)[-history_turns:]):
             yield answer_markdown(partial)
 
     return gr.ChatInterface(
