@@ -21,6 +21,8 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
+QUERY_CACHE = 256  # recent questions whose vectors are kept
+PAD_SHARE = 0.8  # a text joins a batch if it is at least this share of the batch's longest
 
 
 def _offline() -> None:
@@ -84,7 +86,19 @@ class Embedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         """LangChain interface: embedding of a question."""
-        return self.encode([text])[0].tolist()
+        return self.query_vector(text).tolist()
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """Embedding of a question, remembered for a while: retrieval and the extractive
+        answerer both need it, and a long question costs as much as a passage to encode."""
+        cache = self.__dict__.setdefault("_queries", {})
+        vector = cache.get(text)
+        if vector is None:
+            vector = self.encode([text])[0]
+            if len(cache) >= QUERY_CACHE:
+                cache.clear()
+            cache[text] = vector
+        return vector
 
 
 class OnnxEmbedder(Embedder):
@@ -102,6 +116,7 @@ class OnnxEmbedder(Embedder):
         self.backend = backend
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_path()))
         self._max_tokens = _max_seq_length(model_path())
+        self._pad = int(self.tokenizer.pad_token_id)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
@@ -126,21 +141,37 @@ class OnnxEmbedder(Embedder):
         out = np.zeros((len(texts), 384), dtype=np.float32)
         if not texts:
             return out
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        step = min(batch_size, self.BATCH)
-        for start in range(0, len(texts), step):
-            idx = order[start : start + step]
-            enc = self.tokenizer(
-                [texts[i] for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=self._max_tokens,
-                return_tensors="np",
-            )
-            feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._inputs}
+        ids = self.tokenizer(texts, truncation=True, max_length=self._max_tokens)["input_ids"]
+        for batch in _batches([len(i) for i in ids], min(batch_size, self.BATCH)):
+            width = len(ids[batch[0]])
+            tokens = np.full((len(batch), width), self._pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                tokens[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            feed = {
+                "input_ids": tokens,
+                "attention_mask": mask,
+                "token_type_ids": np.zeros_like(tokens),
+            }
+            feed = {k: v for k, v in feed.items() if k in self._inputs}
             with self._lock:
-                out[idx] = self.session.run(None, feed)[0]
+                out[batch] = self.session.run(None, feed)[0]
         return out
+
+
+def _batches(lengths: list[int], size: int) -> list[list[int]]:
+    """Indices grouped longest first into batches of similar length: padding a batch to its
+    longest text costs as much as real tokens, and questions' sentences vary a lot."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        current = batches[-1] if batches else None
+        if current and len(current) < size and lengths[i] >= PAD_SHARE * lengths[current[0]]:
+            current.append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def _max_seq_length(path: Path) -> int:

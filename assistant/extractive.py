@@ -1,9 +1,12 @@
 """The default answerer: quotes the sentences that best answer the question, each cited."""
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from assistant.embedder import Embedder
 from assistant.prompts import CANNOT_ANSWER
@@ -11,7 +14,12 @@ from assistant.records import Answer, Citation, Passage
 from assistant.text import sentence_spans
 
 MIN_WORDS = 5
-MAX_CACHED_CHUNKS = 4096
+MAX_CACHED_SENTENCES = 50_000
+# Sentences embedded per answer at most: encoding them is most of an answer's time on a CPU,
+# so the cheap word-overlap ranking picks which of the candidates are worth it.
+MAX_SCORED = 8
+_QUESTION_WORDS = {"i", "my", "me", "what", "why", "how", "does", "do", "can", "should", "is"}
+_IGNORED = set(STOPWORDS_EN) | _QUESTION_WORDS
 
 
 @dataclass(frozen=True)
@@ -75,28 +83,45 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.min_sentences = min_sentences
         self.max_passages = max_passages
-        # Sentence vectors per chunk id (a content hash, so never stale): a chat answers from
-        # the same few chunks again and again, and encoding them is most of an answer's time.
+        # Sentence vectors by sentence text (a sentence's vector depends on nothing else): a
+        # chat answers from the same few chunks again and again.
         self._vectors: dict[str, np.ndarray] = {}
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stem_lock = threading.Lock()  # a PyStemmer object is not thread-safe
 
-    def _sentence_vectors(self, passages: list[Passage], sentences: list[list[str]]) -> np.ndarray:
-        """Embeddings of each passage's sentences, stacked in order, cached by chunk id."""
-        missing = [
-            (p.chunk.chunk_id, s)
-            for p, s in zip(passages, sentences, strict=True)
-            if s and p.chunk.chunk_id not in self._vectors
-        ]
+    def _terms(self, text: str) -> set[str]:
+        words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _IGNORED]
+        with self._stem_lock:
+            return set(self._stemmer.stemWords(words))
+
+    def _shortlist(
+        self, question: str, candidates: list["_Candidate"], relevant: list[Passage]
+    ) -> list["_Candidate"]:
+        """At most MAX_SCORED candidates, ranked by the question words they hold plus their
+        passage's relevance, kept in their reading order."""
+        if len(candidates) <= MAX_SCORED:
+            return candidates
+        wanted = self._terms(question)
+
+        def rank(c: _Candidate) -> float:
+            held = len(wanted & self._terms(c.sentence)) / len(wanted) if wanted else 0.0
+            return held + relevant[c.passage_rank].score
+
+        keep = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))[:MAX_SCORED]
+        return [candidates[i] for i in sorted(keep)]
+
+    def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        """Embeddings of `sentences`, in order, cached by text."""
+        # A local copy, so another thread clearing the cache meanwhile can't lose a vector.
+        found = {s: v for s in set(sentences) if (v := self._vectors.get(s)) is not None}
+        missing = [s for s in dict.fromkeys(sentences) if s not in found]
         if missing:
-            flat = self.embedder.encode([x for _, s in missing for x in s])
-            start = 0
-            if len(self._vectors) > MAX_CACHED_CHUNKS:
+            fresh = dict(zip(missing, self.embedder.encode(missing), strict=True))
+            found.update(fresh)
+            if len(self._vectors) + len(fresh) > MAX_CACHED_SENTENCES:
                 self._vectors.clear()
-            for chunk_id, s in missing:
-                self._vectors[chunk_id] = flat[start : start + len(s)]
-                start += len(s)
-        return np.concatenate(
-            [self._vectors[p.chunk.chunk_id] for p, s in zip(passages, sentences, strict=True) if s]
-        )
+            self._vectors.update(fresh)
+        return np.stack([found[s] for s in sentences])
 
     def __call__(self, question: str, passages: list[Passage]) -> Answer:
         """An answer quoting `passages`, or the refusal when none is relevant enough."""
@@ -111,12 +136,9 @@ class ExtractiveAnswerer:
         ]
         if not candidates:
             return refusal()
-        per_passage = [
-            [c.sentence for c in candidates if c.passage_rank == rank]
-            for rank in range(len(relevant))
-        ]
-        sentence_vectors = self._sentence_vectors(relevant, per_passage)
-        similarity = sentence_vectors @ self.embedder.encode([question])[0]
+        candidates = self._shortlist(question, candidates, relevant)
+        sentence_vectors = self._sentence_vectors([c.sentence for c in candidates])
+        similarity = sentence_vectors @ self.embedder.query_vector(question)
         # A sentence counts for its own fit and for the fit of the passage around it.
         scores = np.array(
             [

@@ -91,22 +91,26 @@ class KeywordIndex:
         ids, scores = bm25.retrieve([tokens], k=min(k, len(chunks)), show_progress=False)
         return [(chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
-    def coverage(self, query: str, chunk_id: str) -> float:
-        """How much of the query's weight (BM25 idf of its distinct terms) the chunk holds, 0-1.
+    def coverage(self, query: str, chunk_ids: list[str]) -> list[float]:
+        """How much of the query's weight (BM25 idf of its distinct terms) each chunk holds, 0-1.
 
         Words the corpus never uses weigh most, so "recipe for sourdough bread" scores low
         even where "for" and "bread" match, and "cooked spaghetti comparison" scores high.
         """
         self.refresh()
         query_terms = set(self._tokens([query])[0])
-        if not query_terms or chunk_id not in self._terms:
-            return 0.0
+        if not query_terms:
+            return [0.0] * len(chunk_ids)
         n = len(self._terms)
         weight = {
             t: math.log(1 + (n - self._df[t] + 0.5) / (self._df[t] + 0.5)) for t in query_terms
         }
-        held = sum(w for t, w in weight.items() if t in self._terms[chunk_id])
-        return held / sum(weight.values())
+        total = sum(weight.values())
+        empty: frozenset[str] = frozenset()
+        return [
+            sum(w for t, w in weight.items() if t in self._terms.get(i, empty)) / total
+            for i in chunk_ids
+        ]
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
@@ -146,6 +150,11 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+def _cosine(stored: list[float] | None, vector: np.ndarray) -> float:
+    # Stored vectors are unit length, like the query's; a chunk deleted meanwhile scores 0.
+    return 0.0 if stored is None else float(np.asarray(stored, dtype=np.float32) @ vector)
+
+
 class HybridRetriever(BaseRetriever):
     """Dense and BM25 candidates fused by RRF, near-duplicates collapsed, best `k` returned.
 
@@ -171,7 +180,7 @@ class HybridRetriever(BaseRetriever):
 
     def passages(self, query: str) -> list[Passage]:
         """The `k` best passages for `query`, best first, each scored for the relevance gate."""
-        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        vector = self.embedder.query_vector(query)
         wanted = min(max(self.candidates, self.k), self.store.count())
         dense = self.store.query(vector.tolist(), wanted)
         if self.mode == "dense":
@@ -184,27 +193,21 @@ class HybridRetriever(BaseRetriever):
             [[p.chunk.chunk_id for p in dense], [c.chunk_id for c, _ in keyword]], self.rrf_k
         )
         best = collapse([by_id[i] for i in order])[: self.k]
-        missing = [p.chunk for p in best if math.isnan(p.score)]
-        if missing:  # encoded only for the few kept, not for every keyword candidate
-            cosine = dict(
-                zip(
-                    [c.chunk_id for c in missing],
-                    self.embedder.encode([keyword_text(c) for c in missing]) @ vector,
-                    strict=True,
-                )
-            )
+        missing = [p.chunk.chunk_id for p in best if math.isnan(p.score)]
+        if missing:  # keyword-only hits: their stored vectors, so nothing is encoded here
+            stored = self.store.vectors(missing)
             best = [
-                Passage(p.chunk, float(cosine[p.chunk.chunk_id])) if math.isnan(p.score) else p
+                Passage(p.chunk, _cosine(stored.get(p.chunk.chunk_id), vector))
+                if math.isnan(p.score)
+                else p
                 for p in best
             ]
         # Relevance for the gate: the cosine plus a bonus for holding the question's rarer
         # words, so a passage the embedding blurs ("cooked spaghetti", "Core 5") can count.
+        coverage = self.keyword.coverage(query, [p.chunk.chunk_id for p in best])
         return [
-            Passage(
-                p.chunk,
-                p.score + self.keyword_weight * self.keyword.coverage(query, p.chunk.chunk_id),
-            )
-            for p in best
+            Passage(p.chunk, p.score + self.keyword_weight * c)
+            for p, c in zip(best, coverage, strict=True)
         ]
 
     def _get_relevant_documents(

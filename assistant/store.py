@@ -181,6 +181,13 @@ class Store:
         ]
         return sorted(chunks, key=lambda c: c.position)
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embeddings of the chunks `ids` (those that exist), by chunk id."""
+        if not ids:
+            return {}
+        data = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {i: list(v) for i, v in zip(data["ids"], data["embeddings"], strict=True)}
+
     def query(self, embedding: Sequence[float], k: int) -> list[Passage]:
         """The `k` chunks closest to `embedding`, best first, scored by cosine similarity."""
         if k <= 0 or self.count() == 0:

@@ -5,6 +5,7 @@ import re
 import pytest
 from conftest import ARTICLE_TITLE
 
+from assistant.extractive import MAX_SCORED, ExtractiveAnswerer
 from assistant.prompts import CANNOT_ANSWER
 from assistant.text import normalize_space
 
@@ -70,3 +71,28 @@ def test_stream_grows_to_the_final_answer(assistant):
 
 def test_stream_of_a_refusal_is_one_step(assistant):
     assert [a.text for a in assistant.stream("What is the capital of France?")] == [CANNOT_ANSWER]
+
+
+def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, monkeypatch):
+    """Encoding sentences is most of an answer's time: at most MAX_SCORED per question, each
+    sentence once per process, and the question's vector is the one retrieval made."""
+    question = "Why isn't my piriformis stretch working?"
+    passages = assistant.retriever.passages(question)
+    answerer = ExtractiveAnswerer(embedder, assistant.settings.min_relevance)
+    encoded: list[str] = []
+    real = embedder.encode
+
+    def counting(texts, *args, **kwargs):
+        encoded.extend(texts)
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    first = answerer(question, passages)
+    assert not first.refused and first.sources
+    assert question not in encoded
+    assert 0 < len(encoded) <= MAX_SCORED
+    candidates = sum(len(re.findall(r"[.!?]", p.chunk.text)) for p in passages[:4])
+    assert candidates > MAX_SCORED  # the shortlist was needed
+    encoded.clear()
+    assert answerer(question, passages) == first
+    assert encoded == []

@@ -49,6 +49,31 @@ def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
     assert len({p.chunk.chunk_id for p in passages}) == len(passages)
 
 
+def test_retrieval_encodes_only_the_question(shipped, embedder, monkeypatch):
+    """Keyword-only hits are scored from their stored vectors, not encoded per question."""
+    _, store = shipped
+    encoded: list[str] = []
+    real = embedder.encode
+
+    def counting(texts, *args, **kwargs):
+        encoded.extend(texts)
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=2)
+    query = "rectus femoris sartorius, and the hip flexors?"
+    passages = retriever.passages(query)
+    dense = {p.chunk.chunk_id for p in store.query(embedder.embed_query(query), 2)}
+    assert any(p.chunk.chunk_id not in dense for p in passages), "no keyword-only hit to test"
+    assert encoded == [query]  # once: the store's query above reused the remembered vector
+    stored = store.vectors([p.chunk.chunk_id for p in passages])
+    cover = retriever.keyword.coverage(query, [p.chunk.chunk_id for p in passages])
+    vector = embedder.query_vector(query)
+    for p, c in zip(passages, cover, strict=True):
+        cosine = sum(a * b for a, b in zip(stored[p.chunk.chunk_id], vector, strict=True))
+        assert p.score == pytest.approx(cosine + retriever.keyword_weight * c, abs=1e-4)
+
+
 def test_keyword_index_follows_incremental_ingest(tmp_path, embedder, corpus_copy):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
