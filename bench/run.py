@@ -230,7 +230,8 @@ def _close(figures: dict, backend: str) -> bool:
 
 
 def bench_ingest(rep: Report, work: Path, passages):
-    """Our ingest of the passages, then again unchanged; returns settings and store."""
+    """Our ingest of the passages, then again unchanged; returns settings, store, chunks/s
+    and seconds."""
     from assistant.embedder import load_embedder
     from assistant.settings import Settings
     from assistant.store import Store
@@ -267,10 +268,12 @@ def bench_ingest(rep: Report, work: Path, passages):
         "0",
         again.chunks_embedded == 0,
     )
-    return settings, store, rate
+    return settings, store, rate, full
 
 
-def bench_langchain(rep: Report, work: Path, passages, our_rate: float) -> None:
+def bench_langchain(
+    rep: Report, work: Path, passages, our_rate: float, our_passage_rate: float
+) -> None:
     """The LangChain tutorial pipeline on the same passages, same model, same machine."""
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
@@ -310,6 +313,12 @@ def bench_langchain(rep: Report, work: Path, passages, our_rate: float) -> None:
         "≥ 1.5×",
         our_rate / rate >= 1.5,
     )
+    # Chunks differ in size between the two pipelines; passages per second does not.
+    rep.add(
+        "ingest",
+        "ours ÷ LangChain, passages/s (same run)",
+        f"{our_passage_rate / (len(passages) / secs):.2f}×",
+    )
 
 
 def bench_raw_encode(rep: Report, store, our_rate: float) -> None:
@@ -344,12 +353,16 @@ def bench_latency(rep: Report, settings, store, label: str, target: bool) -> Non
         "how do I strengthen my core after a disc injury?",
     ]
     for q in questions[:5]:
-        assistant.answer(q)  # warm-up
+        assistant.answer(q)  # warm-up, not timed: first calls allocate
     times, retrieval = [], []
-    questions = questions[: rep.args.latency_questions]
+    questions = questions[5:][: rep.args.latency_questions]
+    # The embedder remembers recent questions' vectors; each timing starts without it.
+    forget = assistant.embedder.__dict__.setdefault("_queries", {}).clear
     for q in questions * max(1, rep.args.latency_rounds):
+        forget()
         _, secs = timed(lambda q=q: assistant.retriever.passages(q))
         retrieval.append(secs * 1000)
+        forget()
         _, secs = timed(lambda q=q: assistant.answer(q))
         times.append(secs * 1000)
     rep.add(
@@ -409,7 +422,13 @@ def bench_serve(rep: Report, settings, passages) -> None:
     import psutil
 
     port = _free_port()
-    env = {**os.environ, "PODCAST_ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    # All clients come from 127.0.0.1, which the per-client rate limit would stop after a few
+    # questions: the load test measures capacity, so the limit is lifted for it.
+    env = {
+        **os.environ,
+        "PODCAST_ASSISTANT_DATA_DIR": str(settings.data_dir),
+        "PODCAST_ASSISTANT_RATE_LIMIT_QUESTIONS": str(10**9),
+    }
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
@@ -571,7 +590,7 @@ def main(argv: list[str] | None = None) -> Report:
         if "backends" in sections:
             bench_backends(rep, work, passages)
             rep.write()
-        settings, store, rate = bench_ingest(rep, work, passages)
+        settings, store, rate, ingest_secs = bench_ingest(rep, work, passages)
         rep.write()
         if "answer" in sections:
             bench_latency(rep, settings, store, f"{len(passages):,} passages", target=True)
@@ -580,7 +599,7 @@ def main(argv: list[str] | None = None) -> Report:
             bench_serve(rep, settings, passages)
             rep.write()
         if "langchain" in sections:
-            bench_langchain(rep, work, passages, rate)
+            bench_langchain(rep, work, passages, rate, len(passages) / ingest_secs)
             rep.write()
         if "raw" in sections:
             bench_raw_encode(rep, store, rate)
