@@ -149,7 +149,7 @@ class Store:
     def sweep_orphans(self) -> int:
         """Delete chunks no source record claims (an interrupted ingest); returns how many."""
         claimed = self._records.claimed_chunk_ids()
-        orphans = [i for i in self._collection.get(include=[])["ids"] if i not in claimed]
+        orphans = [i for page in self._pages([]) for i in page["ids"] if i not in claimed]
         self.delete_chunks(orphans)
         return len(orphans)
 
@@ -159,12 +159,23 @@ class Store:
 
     def all_chunks(self) -> list[Chunk]:
         """Every chunk (for tests and keyword indexes), ordered by source and position."""
-        data = self._collection.get(include=["documents", "metadatas"])
         chunks = [
             Chunk.from_store(i, d, m)
-            for i, d, m in zip(data["ids"], data["documents"], data["metadatas"], strict=True)
+            for page in self._pages(["documents", "metadatas"])
+            for i, d, m in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         ]
         return sorted(chunks, key=lambda c: (c.source_id, c.position))
+
+    def _pages(self, include: list) -> Iterable[dict]:
+        """The whole collection a page at a time: one unbounded `get` of ~100k chunks fails
+        in embedded Chroma ("too many SQL variables")."""
+        offset = 0
+        while True:
+            page = self._collection.get(include=include, limit=self._max_batch, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
 
     def revision(self) -> tuple:
         """A cheap marker that changes whenever sources or chunks do (for derived indexes)."""

@@ -112,3 +112,30 @@ def test_source_ids_do_not_depend_on_how_the_path_is_given(tmp_path, corpus_copy
     ingest_folder(settings, store, embedder)
     single = ingest_folder(settings, store, embedder, Path(corpus_copy / "core-five.md"))
     assert (single.added, single.unchanged) == (0, 1)
+
+
+def test_whole_store_reads_go_page_by_page(tmp_path, corpus_copy, embedder, monkeypatch):
+    """Reading every chunk (keyword index, orphan sweep) pages through the collection: one
+    unbounded read of a ~100k-chunk store fails in embedded Chroma."""
+    settings = make_settings(tmp_path, corpus_copy)
+    store = Store(settings)
+    ingest_folder(settings, store, embedder)
+    whole = store.all_chunks()
+    assert len(whole) > 5
+    chunk = whole[0]
+    store.add_chunks([chunk.__class__(**{**chunk.__dict__, "chunk_id": "orphan"})], [[0.1] * 384])
+    pages: list[int] = []
+    real_get = store._collection.get
+
+    def counting_get(*args, **kwargs):
+        result = real_get(*args, **kwargs)
+        pages.append(len(result["ids"]))
+        return result
+
+    monkeypatch.setattr(store, "_max_batch", 4)
+    monkeypatch.setattr(store._collection, "get", counting_get)
+    ids = [c.chunk_id for c in store.all_chunks()]
+    assert sorted(ids) == sorted([c.chunk_id for c in whole] + ["orphan"])
+    assert max(pages) <= 4 and len(pages) > 2
+    assert store.sweep_orphans() == 1
+    assert store.all_chunks() == whole
