@@ -18,6 +18,9 @@ MAX_CACHED_SENTENCES = 50_000
 # Sentences embedded per answer at most: encoding them is most of an answer's time on a CPU,
 # so the cheap word-overlap ranking picks which of the candidates are worth it.
 MAX_SCORED = 8
+# A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
+# cost several times a normal one, and their opening says what they are about.
+SCORED_WORDS = 40
 _QUESTION_WORDS = {"i", "my", "me", "what", "why", "how", "does", "do", "can", "should", "is"}
 _IGNORED = set(STOPWORDS_EN) | _QUESTION_WORDS
 
@@ -116,7 +119,8 @@ class ExtractiveAnswerer:
         found = {s: v for s in set(sentences) if (v := self._vectors.get(s)) is not None}
         missing = [s for s in dict.fromkeys(sentences) if s not in found]
         if missing:
-            fresh = dict(zip(missing, self.embedder.encode(missing), strict=True))
+            heads = [" ".join(s.split()[:SCORED_WORDS]) for s in missing]
+            fresh = dict(zip(missing, self.embedder.encode(heads), strict=True))
             found.update(fresh)
             if len(self._vectors) + len(fresh) > MAX_CACHED_SENTENCES:
                 self._vectors.clear()
