@@ -380,7 +380,7 @@ def bench_latency(rep: Report, settings, store, label: str, target: bool) -> Non
     )
 
 
-def grow_store(rep: Report, settings, store, target_chunks: int):
+def grow_store(rep: Report, work: Path, settings, store, target_chunks: int):
     """A store of ~`target_chunks`: our real chunks plus copies with slightly moved vectors.
 
     Embedding 100k real chunks would take hours here; what the figure measures is how search
@@ -392,7 +392,7 @@ def grow_store(rep: Report, settings, store, target_chunks: int):
     from assistant.settings import Settings
     from assistant.store import Store
 
-    big = Settings(data_dir=settings.data_dir.parent / "big", embed_backend=settings.embed_backend)
+    big = Settings(data_dir=work / "big", embed_backend=settings.embed_backend)
     bigger = Store(big)
     # The store has no public "vectors" call; the bench may look inside.
     data = store._collection.get(include=["documents", "metadatas", "embeddings"])
@@ -554,6 +554,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sections", default="backends,ingest,answer,serve,langchain,raw,big")
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results.md")
     p.add_argument("--workdir", type=Path, help="where stores go (default: a temp dir)")
+    p.add_argument(
+        "--store",
+        type=Path,
+        help="an already ingested data dir: skip the ingest and its comparisons, measure the rest",
+    )
     p.add_argument("--model-cache", type=Path, help="reuse exported ONNX models from this folder")
     p.add_argument("--speed-chunks", type=int, default=256, help="chunks timed per backend")
     p.add_argument("--eval-passages", type=int, default=1500, help="passages in the recall eval")
@@ -590,8 +595,18 @@ def main(argv: list[str] | None = None) -> Report:
         if "backends" in sections:
             bench_backends(rep, work, passages)
             rep.write()
-        settings, store, rate, ingest_secs = bench_ingest(rep, work, passages)
-        rep.write()
+        if args.store:  # measured before: only the sections that need no fresh ingest
+            from assistant.settings import Settings
+            from assistant.store import Store
+
+            os.environ["PODCAST_ASSISTANT_DATA_DIR"] = str(args.store.resolve())
+            settings = Settings(data_dir=args.store.resolve())
+            store = Store(settings)
+            sections -= {"langchain", "raw"}
+            print(f"reusing the store in {args.store}: {store.count()} chunks", flush=True)
+        else:
+            settings, store, rate, ingest_secs = bench_ingest(rep, work, passages)
+            rep.write()
         if "answer" in sections:
             bench_latency(rep, settings, store, f"{len(passages):,} passages", target=True)
             rep.write()
@@ -605,7 +620,7 @@ def main(argv: list[str] | None = None) -> Report:
             bench_raw_encode(rep, store, rate)
             rep.write()
         if "big" in sections:
-            big, bigger = grow_store(rep, settings, store, args.big_chunks)
+            big, bigger = grow_store(rep, work, settings, store, args.big_chunks)
             bench_latency(rep, big, bigger, f"{bigger.count():,} chunks", target=False)
             rep.write()
     print(f"\nwrote {args.out}")
