@@ -19,6 +19,7 @@ from assistant.source_records import (
     SourceRecord,
     SqliteRecords,
     batches,
+    pages,
 )
 
 log = logging.getLogger(__name__)
@@ -167,15 +168,7 @@ class Store:
         return sorted(chunks, key=lambda c: (c.source_id, c.position))
 
     def _pages(self, include: list) -> Iterable[dict]:
-        """The whole collection a page at a time: one unbounded `get` of ~100k chunks fails
-        in embedded Chroma ("too many SQL variables")."""
-        offset = 0
-        while True:
-            page = self._collection.get(include=include, limit=self._max_batch, offset=offset)
-            if not page["ids"]:
-                return
-            yield page
-            offset += len(page["ids"])
+        return pages(self._collection, include, self._max_batch)
 
     def revision(self) -> tuple:
         """A cheap marker that changes whenever sources or chunks do (for derived indexes)."""

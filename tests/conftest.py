@@ -27,6 +27,20 @@ def embedder() -> Embedder:
     return load_embedder()
 
 
+@pytest.fixture
+def encoded(embedder, monkeypatch) -> list[str]:
+    """Every text the shared embedder encodes during the test, in order."""
+    texts: list[str] = []
+    real = embedder.encode
+
+    def counting(batch, *args, **kwargs):
+        texts.extend(batch)
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    return texts
+
+
 def make_settings(root: Path, corpus: Path, **overrides) -> Settings:
     return Settings(data_dir=root / "data", corpus_dir=corpus, **overrides)
 

@@ -73,20 +73,13 @@ def test_stream_of_a_refusal_is_one_step(assistant):
     assert [a.text for a in assistant.stream("What is the capital of France?")] == [CANNOT_ANSWER]
 
 
-def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, monkeypatch):
+def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, encoded):
     """Encoding sentences is most of an answer's time: at most MAX_SCORED per question, each
     sentence once per process, and the question's vector is the one retrieval made."""
     question = "Why isn't my piriformis stretch working?"
     passages = assistant.retriever.passages(question)
     answerer = ExtractiveAnswerer(embedder, assistant.settings.min_relevance)
-    encoded: list[str] = []
-    real = embedder.encode
-
-    def counting(texts, *args, **kwargs):
-        encoded.extend(texts)
-        return real(texts, *args, **kwargs)
-
-    monkeypatch.setattr(embedder, "encode", counting)
+    encoded.clear()  # retrieval's own encoding above is not the answerer's
     first = answerer(question, passages)
     assert not first.refused and first.sources
     assert question not in encoded

@@ -49,17 +49,9 @@ def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
     assert len({p.chunk.chunk_id for p in passages}) == len(passages)
 
 
-def test_retrieval_encodes_only_the_question(shipped, embedder, monkeypatch):
+def test_retrieval_encodes_only_the_question(shipped, embedder, encoded):
     """Keyword-only hits are scored from their stored vectors, not encoded per question."""
     _, store = shipped
-    encoded: list[str] = []
-    real = embedder.encode
-
-    def counting(texts, *args, **kwargs):
-        encoded.extend(texts)
-        return real(texts, *args, **kwargs)
-
-    monkeypatch.setattr(embedder, "encode", counting)
     retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=2)
     query = "rectus femoris sartorius, and the hip flexors?"
     passages = retriever.passages(query)
