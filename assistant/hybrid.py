@@ -79,9 +79,18 @@ class KeywordIndex:
             self._revision = revision
             log.info("keyword index built over %d chunks", len(chunks))
 
+    @property
+    def size(self) -> int:
+        """Chunks in the index as last built."""
+        return len(self._chunks)
+
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """Up to `k` chunks sharing words with `query`, best BM25 score first."""
         self.refresh()
+        return self.search_as_built(query, k)
+
+    def search_as_built(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        """`search` on the index as last built, without checking the store (a count)."""
         chunks, bm25 = self._chunks, self._bm25
         if bm25 is None or k <= 0:
             return []
@@ -96,8 +105,10 @@ class KeywordIndex:
 
         Words the corpus never uses weigh most, so "recipe for sourdough bread" scores low
         even where "for" and "bread" match, and "cooked spaghetti comparison" scores high.
+        Uses the index as the last `search` left it (checking the store costs a count).
         """
-        self.refresh()
+        if self._revision is None:
+            self.refresh()
         query_terms = set(self._tokens([query])[0])
         if not query_terms:
             return [0.0] * len(chunk_ids)
@@ -181,11 +192,18 @@ class HybridRetriever(BaseRetriever):
     def passages(self, query: str) -> list[Passage]:
         """The `k` best passages for `query`, best first, each scored for the relevance gate."""
         vector = self.embedder.query_vector(query)
-        wanted = min(max(self.candidates, self.k), self.store.count())
+        # Counting a large Chroma collection costs milliseconds: once per question, here or in
+        # the keyword index's freshness check.
+        if self.mode == "dense":
+            total = self.store.count()
+        else:
+            self.keyword.refresh()
+            total = self.keyword.size
+        wanted = min(max(self.candidates, self.k), total)
         dense = self.store.query(vector.tolist(), wanted)
         if self.mode == "dense":
             return collapse(dense)[: self.k]
-        keyword = self.keyword.search(query, wanted)
+        keyword = self.keyword.search_as_built(query, wanted)
         by_id = {p.chunk.chunk_id: p for p in dense}
         for chunk, _ in keyword:  # keyword-only hits: cosine filled in below, if they are kept
             by_id.setdefault(chunk.chunk_id, Passage(chunk, float("nan")))
