@@ -161,9 +161,9 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _cosine(stored: list[float] | None, vector: np.ndarray) -> float:
+def _cosine(stored: np.ndarray | None, vector: np.ndarray) -> float:
     # Stored vectors are unit length, like the query's; a chunk deleted meanwhile scores 0.
-    return 0.0 if stored is None else float(np.asarray(stored, dtype=np.float32) @ vector)
+    return 0.0 if stored is None else float(stored @ vector)
 
 
 class HybridRetriever(BaseRetriever):
@@ -192,17 +192,15 @@ class HybridRetriever(BaseRetriever):
     def passages(self, query: str) -> list[Passage]:
         """The `k` best passages for `query`, best first, each scored for the relevance gate."""
         vector = self.embedder.query_vector(query)
-        # Counting a large Chroma collection costs milliseconds: once per question, here or in
-        # the keyword index's freshness check.
+        wanted = max(self.candidates, self.k)
         if self.mode == "dense":
-            total = self.store.count()
-        else:
-            self.keyword.refresh()
-            total = self.keyword.size
-        wanted = min(max(self.candidates, self.k), total)
-        dense = self.store.query(vector.tolist(), wanted)
-        if self.mode == "dense":
+            dense = self.store.query(vector.tolist(), min(wanted, self.store.count()))
             return collapse(dense)[: self.k]
+        # Counting a large Chroma collection costs milliseconds: the index's freshness check
+        # is the one count per question.
+        self.keyword.refresh()
+        wanted = min(wanted, self.keyword.size)
+        dense = self.store.query(vector.tolist(), wanted)
         keyword = self.keyword.search_as_built(query, wanted)
         by_id = {p.chunk.chunk_id: p for p in dense}
         for chunk, _ in keyword:  # keyword-only hits: cosine filled in below, if they are kept

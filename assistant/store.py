@@ -185,12 +185,16 @@ class Store:
         ]
         return sorted(chunks, key=lambda c: c.position)
 
-    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored embeddings of the chunks `ids` (those that exist), by chunk id."""
-        if not ids:
-            return {}
-        data = self._collection.get(ids=list(ids), include=["embeddings"])
-        return {i: list(v) for i, v in zip(data["ids"], data["embeddings"], strict=True)}
+        found: dict[str, np.ndarray] = {}
+        for batch in _batches(list(ids), self._max_batch):
+            data = self._collection.get(ids=batch, include=["embeddings"])
+            found.update(
+                (i, np.asarray(v, dtype=np.float32))
+                for i, v in zip(data["ids"], data["embeddings"], strict=True)
+            )
+        return found
 
     def query(self, embedding: Sequence[float], k: int) -> list[Passage]:
         """The `k` chunks closest to `embedding`, best first, scored by cosine similarity."""

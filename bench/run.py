@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -388,24 +388,20 @@ def grow_store(rep: Report, work: Path, settings, store, target_chunks: int):
     """
     import numpy as np
 
-    from assistant.records import Chunk
     from assistant.settings import Settings
     from assistant.store import Store
 
     big = Settings(data_dir=work / "big", embed_backend=settings.embed_backend)
     bigger = Store(big)
-    # The store has no public "vectors" call; the bench may look inside.
-    data = store._collection.get(include=["documents", "metadatas", "embeddings"])
+    real = store.all_chunks()
+    stored = store.vectors([c.chunk_id for c in real])
     rng = np.random.default_rng(7)
-    base = np.asarray(data["embeddings"], dtype=np.float32)
+    base = np.stack([stored[c.chunk_id] for c in real])
     copies, made = 0, 0
     while made < target_chunks:
         vectors = base if copies == 0 else base + rng.normal(0, 0.02, base.shape).astype("f4")
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        chunks = [
-            Chunk.from_store(f"{i}~{copies}" if copies else i, d, m)
-            for i, d, m in zip(data["ids"], data["documents"], data["metadatas"], strict=True)
-        ]
+        chunks = [replace(c, chunk_id=f"{c.chunk_id}~{copies}") if copies else c for c in real]
         bigger.add_chunks(chunks[: target_chunks - made], vectors[: target_chunks - made])
         made += min(len(chunks), target_chunks - made)
         copies += 1
