@@ -39,6 +39,7 @@ class Chunk:
     speaker: str | None = None
     episode: int | None = None
     published: str | None = None
+    audio_url: str | None = None  # a transcript's media; its moment link is made when shown
 
     def metadata(self) -> dict:
         """Chroma metadata: every field but the text and id, without empty values."""
@@ -76,6 +77,8 @@ class Citation:
     chunk_id: str
     start_seconds: float | None = None
     episode: int | None = None  # for the "Ep. 42 · 12:34" label of a transcript moment
+    audio_url: str | None = None  # with start_seconds, where the moment plays
+    section: str | None = None  # the heading of the article section quoted
 
     def to_json(self) -> dict:
         """The public JSON shape of a source."""

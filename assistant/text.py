@@ -1,6 +1,10 @@
-"""Sentence splitting shared by chunking (ingest) and quoting (answers)."""
+"""Words and sentences: the one tokeniser (`terms`) and sentence splitter every stage shares."""
 
 import re
+import threading
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) before whitespace and a capital,
 # digit or opening quote. Lines are always boundaries: headings and paragraphs are lines.
@@ -46,3 +50,37 @@ def split_sentences(text: str) -> list[str]:
 def normalize_space(text: str) -> str:
     """Collapse runs of whitespace to single spaces (for comparing quotes with sources)."""
     return " ".join(text.split())
+
+
+# Words of two or more characters; an inner apostrophe stays ("isn't", "hip's"), so chat
+# contractions are one word, as the function-word list spells them.
+_TERM = re.compile(r"\w+(?:'\w+)*")
+# English stopwords (bm25s's list): what keyword search and sentence matching ignore.
+STOPWORDS = frozenset(STOPWORDS_EN)
+# Function words of chat questions: what says nothing of a topic ("what should I do instead?").
+_FUNCTION_WORD_LIST = """
+    a an the i me my we our you your he she it its is are was were be been am do does did
+    doing have has had can could should would will shall may might must of in on at to for from
+    with by about as into than then so and or but if not no what why how when where which who
+    whom whose this that these those there here they them their it's im i'm i've i'd ive dont
+    don't any some just very really also too more most much many else instead other another
+    again same such one ones either ok okay please thanks thank get got isn't doesn't won't
+    can't cant isnt doesnt wont aren't"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
+_local = threading.local()  # a PyStemmer object is not thread-safe: one per thread
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+def terms(text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True) -> list[str]:
+    """The words of `text` that carry meaning, in order: lower case, `drop` left out, and
+    Snowball-stemmed unless `stem` is false ("stretches" and "stretching" → "stretch")."""
+    words = [
+        w for w in _TERM.findall(text.lower().replace("’", "'")) if len(w) > 1 and w not in drop
+    ]
+    return _stemmer().stemWords(words) if stem and words else words

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.embedder import load_embedder
+from assistant.embedding import load_embedder
 from assistant.settings import Settings
 from assistant.store import Store
 from ingest.sync import run_ingest

@@ -172,7 +172,7 @@ def bench_backends(rep: Report, work: Path, passages) -> str:
     """Speed of each backend on ~1,000-char chunks and its recall/MRR on the known-item set."""
     import numpy as np
 
-    from assistant.embedder import load_embedder
+    from assistant.embedding import load_embedder
     from assistant.settings import Settings
     from ingest.chunking import chunk_source, embedding_text
 
@@ -232,7 +232,7 @@ def _close(figures: dict, backend: str) -> bool:
 def bench_ingest(rep: Report, work: Path, passages):
     """Our ingest of the passages, then again unchanged; returns settings, store, chunks/s
     and seconds."""
-    from assistant.embedder import load_embedder
+    from assistant.embedding import load_embedder
     from assistant.settings import Settings
     from assistant.store import Store
     from ingest.pipeline import ingest_sources
@@ -280,7 +280,7 @@ def bench_langchain(
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.embedder import model_path
+    from assistant.embedding import model_path
 
     embeddings = HuggingFaceEmbeddings(
         model_name=str(model_path()),
@@ -326,7 +326,7 @@ def bench_raw_encode(rep: Report, store, our_rate: float) -> None:
     for a torch pipeline, and what our store writing and chunking cost on top."""
     from sentence_transformers import SentenceTransformer
 
-    from assistant.embedder import model_path
+    from assistant.embedding import model_path
     from ingest.chunking import embedding_text
 
     texts = [embedding_text(c) for c in store.all_chunks()]
@@ -344,7 +344,7 @@ def bench_raw_encode(rep: Report, store, our_rate: float) -> None:
 
 def bench_latency(rep: Report, settings, store, label: str, target: bool) -> None:
     """Retrieval plus the extractive answer, one question after another."""
-    from assistant.answer import Assistant
+    from assistant.answering import Assistant
 
     assistant = Assistant.from_settings(settings, store=store)
     questions = [q for q, _ in load_queries()] + [

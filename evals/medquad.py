@@ -59,7 +59,7 @@ def ingest(data_dir: Path) -> None:
     """Ingest MedQuAD's passages into a store under DATA_DIR (resumable)."""
     import logging
 
-    from assistant.embedder import load_embedder
+    from assistant.embedding import load_embedder
     from assistant.store import Store
     from ingest.pipeline import ingest_sources
 
@@ -84,7 +84,7 @@ def evaluate_store(data_dir: Path, as_json: bool) -> None:
     """Recall@1/@5 and MRR of the known items, dense-only against hybrid, over DATA_DIR."""
     import time
 
-    from assistant.answer import Assistant
+    from assistant.answering import Assistant
     from assistant.evaluation import Case, evaluate
     from assistant.store import Store
 

@@ -5,13 +5,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.links import moment_url
 from assistant.records import Chunk, Source
 from assistant.text import sentence_spans
 from ingest.transcripts import locate
 
 # Bump when chunking changes, so every source is re-chunked on the next ingest.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 _HEADING_MAX_WORDS = 12
 
 
@@ -156,7 +155,7 @@ def chunk_source(
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
         seen[digest] = seen.get(digest, 0) + 1
         chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
-        fields = {"url": source.url, **(_moment(source, start, end) if timed else {})}
+        fields = _moment(source, start, end) if timed else {}
         chunk = Chunk(
             chunk_id=chunk_id,
             source_id=source.source_id,
@@ -167,8 +166,10 @@ def chunk_source(
             start_char=start,
             end_char=end,
             section=section,
+            url=source.url,
             episode=source.episode,
             published=source.published,
+            audio_url=source.audio_url,
             **fields,
         )
         chunks.append(chunk)
@@ -182,7 +183,8 @@ def chunk_source(
 
 
 def _moment(source: Source, start: int, end: int) -> dict:
-    """Start and end seconds, speakers and moment link of the passage `start`..`end`."""
+    """Start and end seconds and speakers of the passage `start`..`end` (its moment link is
+    made from these when it is shown, so a new link format needs no re-ingest)."""
     first = locate(source.timeline, start)
     entries = [e for e in source.timeline if start <= e[0] < end] or [first]
     last = locate(source.timeline, end - 1)
@@ -194,5 +196,4 @@ def _moment(source: Source, start: int, end: int) -> dict:
         "start_seconds": seconds,
         "end_seconds": max(ends) if ends else None,
         "speaker": ", ".join(speakers) or None,
-        "url": moment_url(source.url, source.audio_url, seconds),
     }

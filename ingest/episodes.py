@@ -8,9 +8,9 @@ import trafilatura
 
 from assistant.records import Source
 from ingest.clean import normalize_text, strip_furniture
+from ingest.errors import Failure, SourceError
 from ingest.feeds import Episode, Feed, FeedError, TranscriptLink, parse_feed
 from ingest.fetch import Fetched, Fetcher
-from ingest.files import Failure, SourceError
 from ingest.transcripts import PREFERENCE, assemble, parse_transcript, transcript_format
 
 log = logging.getLogger(__name__)

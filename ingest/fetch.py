@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from assistant.settings import Settings
-from ingest.files import SourceError
+from ingest.errors import SourceError
 
 log = logging.getLogger(__name__)
 

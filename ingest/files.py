@@ -5,7 +5,6 @@ import codecs
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
@@ -13,6 +12,9 @@ from charset_normalizer import from_bytes
 
 from assistant.records import Source
 from ingest.clean import markdown_to_text, strip_furniture
+from ingest.errors import Failure, SourceError
+from ingest.jsonl import load_jsonl
+from ingest.transcripts import assemble, parse_transcript
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +26,6 @@ SUPPORTED_SUFFIXES = (
     frozenset(TEXT_SUFFIXES) | HTML_SUFFIXES | frozenset(TRANSCRIPT_SUFFIXES) | JSONL_SUFFIXES
 )
 META_SUFFIX = ".meta.json"
-
-
-class SourceError(Exception):
-    """A source that can't be ingested; the message says why, for the person running ingest."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A source that was skipped, and why. Its earlier chunks, if any, are kept."""
-
-    origin: str
-    message: str
-    source_id: str | None = None
 
 
 def discover_files(paths: Iterable[Path]) -> list[Path]:
@@ -153,7 +142,6 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
 
 def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, corpus_dir: Path) -> Source:
     """A local transcript file; its sidecar may give `url`, `audio_url` and `episode`."""
-    from ingest.transcripts import assemble, parse_transcript  # it imports SourceError from here
 
     text, timeline = assemble(parse_transcript(data, fmt, str(path)))
     episode = meta.get("episode")
@@ -175,7 +163,6 @@ def load_files(
     paths: Iterable[Path], corpus_dir: Path, max_bytes: int
 ) -> tuple[list[Source], list[Failure]]:
     """Every readable source under `paths`, and a `Failure` for each file that is not."""
-    from ingest.jsonl import load_jsonl
 
     sources: list[Source] = []
     failures: list[Failure] = []

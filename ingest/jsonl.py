@@ -6,7 +6,7 @@ from pathlib import Path
 
 from assistant.records import Source
 from ingest.clean import normalize_text
-from ingest.files import Failure, SourceError
+from ingest.errors import Failure, SourceError
 
 log = logging.getLogger(__name__)
 

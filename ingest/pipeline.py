@@ -13,11 +13,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.embedder import Embedder
+from assistant.embedding import Embedder
 from assistant.records import Chunk, Source
 from assistant.store import SourceRecord, Store
 from ingest.chunking import chunk_source, embedding_text, source_hash
-from ingest.files import Failure
+from ingest.errors import Failure
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,15 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assistant.embedder import Embedder
+from assistant.embedding import Embedder
 from assistant.records import Source
 from assistant.settings import Settings
 from assistant.store import Store
 from ingest.episodes import load_feed
+from ingest.errors import Failure
 from ingest.feeds import FeedError
 from ingest.fetch import Fetcher
-from ingest.files import Failure, load_files
+from ingest.files import load_files
 from ingest.pipeline import IngestReport, ingest_sources, under_paths
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def run_ingest(
     in full before the store is opened, so a broken feed changes nothing."""
     sources, failures = gather(settings, paths, feeds)
     if embedder is None:
-        from assistant.embedder import load_embedder
+        from assistant.embedding import load_embedder
 
         embedder = load_embedder(settings)
     return ingest_sources(

@@ -11,7 +11,7 @@ import lxml.html
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from ingest.files import SourceError
+from ingest.errors import SourceError
 
 # Formats by MIME type (as `podcast:transcript type=` declares) and by file suffix.
 FORMATS = {

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedder import Embedder, load_embedder
+from assistant.embedding import Embedder, load_embedder
 from assistant.settings import Settings
 from assistant.store import Store
 from ingest.files import load_files
@@ -81,7 +81,7 @@ def shipped(tmp_path_factory, embedder, chroma_overrides):
 
 @pytest.fixture(scope="session")
 def assistant(shipped):
-    from assistant.answer import Assistant
+    from assistant.answering import Assistant
 
     settings, store = shipped
     return Assistant.from_settings(settings, store=store)

@@ -5,7 +5,7 @@ import re
 import pytest
 from conftest import ARTICLE_TITLE
 
-from assistant.extractive import MAX_SCORED, ExtractiveAnswerer
+from assistant.answering.extractive import MAX_SCORED, ExtractiveAnswerer
 from assistant.prompts import CANNOT_ANSWER
 from assistant.text import normalize_space
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import ARTICLE, SHARED_TESTDATA
 
-from assistant.embedder import Embedder, OnnxEmbedder, load_embedder
-from assistant.onnx_export import onnx_model
+from assistant.embedding import Embedder, OnnxEmbedder, load_embedder
+from assistant.embedding.onnx_export import onnx_model
 from assistant.settings import Settings
 
 MEDQUAD = SHARED_TESTDATA / "medquad" / "corpus.jsonl"

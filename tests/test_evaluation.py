@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from conftest import ARTICLE, REPO
 from fake_llm import MisbehavingChatModel
 
-from assistant.answer import Assistant
+from assistant.answering import Assistant
 from assistant.evaluation import (
     EvalFileError,
     Thresholds,

@@ -115,7 +115,7 @@ def test_feed_ingests_and_only_new_or_changed_episodes_are_embedded(site, tmp_pa
 
 
 def test_a_transcript_question_cites_the_moment(site, tmp_path, embedder):
-    from assistant.answer import Assistant
+    from assistant.answering import Assistant
     from ui.gradio_chat import answer_markdown
     from ui.render import source_link
 

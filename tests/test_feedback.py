@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from assistant.feedback import FeedbackStore, group_similar
 from assistant.records import Answer, Citation
 from ui.cli import main
+from ui.feedback import FeedbackStore, group_similar
 
 CITED = Answer(
     text="Hinge at the hips. [1]",

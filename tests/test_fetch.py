@@ -4,8 +4,8 @@ import pytest
 from httpsite import serve
 
 from assistant.settings import Settings
+from ingest.errors import SourceError
 from ingest.fetch import Fetcher
-from ingest.files import SourceError
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.followup import carry_topic, is_followup, rewrite_with_llm
+from assistant.answering.followup import carry_topic, is_followup, rewrite_with_llm
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ from dataclasses import replace
 import pytest
 from conftest import ingest_folder, make_settings
 
-from assistant.hybrid import HybridRetriever, KeywordIndex, collapse, fuse
 from assistant.records import Chunk, Passage
+from assistant.retrieval.fusion import collapse, fuse
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.keyword import KeywordIndex
 from assistant.store import Store
 
 

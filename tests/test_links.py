@@ -56,3 +56,20 @@ def test_chat_page_json_carries_the_moment_label():
     shown = citation_json(citation)
     assert shown["moment"] == "Ep. 42 · 12:34"
     assert shown["link"] == "https://cdn/ep42.mp3#t=754"
+
+
+def test_the_moment_link_is_made_when_shown_from_stored_seconds():
+    # Chunks store the page, the media and the seconds; no link is baked in at ingest.
+    citation = Citation(
+        1,
+        "ep:42#transcript",
+        "Hips",
+        "https://x/ep42",
+        "Q",
+        "c1",
+        754.0,
+        audio_url="https://cdn/ep42.mp3",
+    )
+    assert source_link(citation) == "https://cdn/ep42.mp3#t=754"
+    page_only = Citation(2, "ep:43#transcript", "Knees", "https://x/ep43", "Q", "c2", 61.0)
+    assert source_link(page_only) == "https://x/ep43#t=61"

@@ -5,8 +5,14 @@ from fake_llm import MisbehavingChatModel
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer import Assistant
-from assistant.llm import LLMAnswerer, LLMConfigError, build_messages, load_chat_model, parse_claims
+from assistant.answering import Assistant
+from assistant.answering.llm import (
+    LLMAnswerer,
+    LLMConfigError,
+    build_messages,
+    load_chat_model,
+    parse_claims,
+)
 from assistant.prompts import ANSWER_PROMPT, CANNOT_ANSWER
 from assistant.records import Answer, Chunk, Passage
 from assistant.settings import Settings

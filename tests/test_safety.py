@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from assistant.answering.safety import normalise, red_flags
 from assistant.prompts import STANDING_NOTE, URGENT_CARE
-from assistant.safety import normalise, red_flags
 
 RED_FLAGS = [
     ("cant control my bladder", "bladder or bowel control"),

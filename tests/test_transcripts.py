@@ -7,7 +7,7 @@ from conftest import TEST_DATA
 
 from assistant.records import Source
 from ingest.chunking import chunk_source
-from ingest.files import SourceError
+from ingest.errors import SourceError
 from ingest.transcripts import assemble, parse_clock, parse_transcript, transcript_format
 
 EXAMPLES = TEST_DATA / "podcast-namespace" / "transcripts"
@@ -104,7 +104,8 @@ def test_transcript_chunks_keep_times_speakers_and_a_moment_link(embedder):
         seg = next(s for s in segments if s.start == chunk.start_seconds)
         assert chunk.text.split()[0] in seg.text.split()
         assert chunk.start_seconds < chunk.end_seconds
-        assert chunk.url == f"https://example.com/ep3.mp3#t={int(chunk.start_seconds)}"
+        assert chunk.url == "https://example.com/ep3"  # the page; the moment is made when shown
+        assert chunk.audio_url == "https://example.com/ep3.mp3"
         assert chunk.episode == 3 and chunk.speaker
         assert all(v is not None for v in chunk.metadata().values())
     starts = [c.start_seconds for c in chunks]

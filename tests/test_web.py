@@ -8,9 +8,9 @@ import pytest
 from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app
 
-from assistant.feedback import FeedbackStore
 from assistant.prompts import STANDING_NOTE
 from ui.app import build_app
+from ui.feedback import FeedbackStore
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 ALLOWED = "https://backinshape.example"

@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page
 
-from assistant.feedback import FeedbackStore
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
 from ui.app import build_app
 from ui.cli import main
+from ui.feedback import FeedbackStore
 
 pytestmark = pytest.mark.browser
 

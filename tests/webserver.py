@@ -84,7 +84,7 @@ def hostile_assistant(tmp_path_factory, embedder):
     if "assistant" not in _hostile:
         from conftest import CORPUS, ingest_folder, make_settings
 
-        from assistant.answer import Assistant
+        from assistant.answering import Assistant
         from assistant.store import Store
 
         root = tmp_path_factory.mktemp("web")

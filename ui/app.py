@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from assistant.answer import Assistant, check_question
-from assistant.feedback import FeedbackStore
+from assistant.answering import Assistant, check_question
 from assistant.records import Answer
 from assistant.settings import Settings
+from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
 from ui.ratelimit import RateLimiter, wait_message
 from ui.render import STATIC_DIR, answer_json, chat_page, read_static, source_page

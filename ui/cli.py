@@ -14,7 +14,7 @@ import click
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.answer import Assistant
+    from assistant.answering import Assistant
 
 log = logging.getLogger("podcast_assistant")
 
@@ -100,8 +100,8 @@ def ingest(
       podcast-assistant ingest --feed https://example.com/podcast.rss --every 6h
       podcast-assistant ingest export.jsonl articles/ --prune --json
     """
+    from ingest.errors import SourceError
     from ingest.feeds import FeedError
-    from ingest.files import SourceError
     from ingest.sync import parse_interval, run_every, run_ingest
 
     settings = _settings(ctx)
@@ -151,7 +151,7 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     Example:
       podcast-assistant ask "why isn't my piriformis stretch working?"
     """
-    from assistant.answer import check_question
+    from assistant.answering import check_question
 
     settings = _settings(ctx)
     problem = check_question(question, settings.max_question_chars)
@@ -240,8 +240,8 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
       podcast-assistant report
       podcast-assistant report --since 2026-11-01 --json
     """
-    from assistant.embedder import load_embedder
-    from assistant.feedback import FeedbackStore, group_similar
+    from assistant.embedding import load_embedder
+    from ui.feedback import FeedbackStore, group_similar
 
     settings = _settings(ctx)
     if not settings.feedback_path.exists():
@@ -347,7 +347,7 @@ def evaluate(ctx: click.Context, file: Path, as_json: bool, **least: float) -> N
 
 
 def _open_assistant(settings: Settings) -> "Assistant":
-    from assistant.answer import Assistant
+    from assistant.answering import Assistant
 
     assistant = Assistant.from_settings(settings)
     if assistant.store.count() == 0:

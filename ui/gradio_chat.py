@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 
 import gradio as gr
 
-from assistant.answer import Assistant
+from assistant.answering import Assistant
+from assistant.citations import segments
 from assistant.links import moment_label
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
@@ -26,8 +27,10 @@ def escape_markdown(text: str) -> str:
 
 def answer_markdown(answer: Answer) -> str:
     """The answer with its `[n]` markers, then the numbered sources with quote and link."""
-    body = escape_markdown(answer.text)
-    body = re.sub(r"\\\[(\d+)\\\]", r"[\1]", body)  # keep citation markers readable
+    body = "".join(
+        f"[{part}]" if isinstance(part, int) else escape_markdown(part)
+        for part in segments(answer.text)
+    )  # citation markers stay readable
     if answer.urgent:
         body = f"**{body}**"
     if not answer.sources:

@@ -29,10 +29,9 @@ def safe_color(color: str | None) -> str:
 def source_link(citation: Citation) -> str:
     """Where a citation points: the moment in the episode (`#t=754`) for a transcript passage,
     the episode or article URL, else our page for the source."""
-    if citation.url:
-        if citation.start_seconds is not None and "#" not in citation.url:
-            return moment_url(citation.url, None, citation.start_seconds) or citation.url
-        return citation.url
+    link = moment_url(citation.url, citation.audio_url, citation.start_seconds)
+    if link:
+        return link
     return f"/sources/{quote(citation.source_id, safe='')}?chunk={quote(citation.chunk_id)}#passage"
 
 

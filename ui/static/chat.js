@@ -46,13 +46,12 @@
 
   function renderText(target, text, sourceIds) {
     target.replaceChildren();
-    const parts = text.split(/\[(\d+)\]/);
-    parts.forEach((part, i) => {
-      if (i % 2 === 0) {
-        if (part) target.append(document.createTextNode(part));
+    splitCitations(text).forEach((part) => {
+      if (typeof part === "string") {
+        target.append(document.createTextNode(part));
         return;
       }
-      const id = sourceIds.get(Number(part));
+      const id = sourceIds.get(part);
       if (!id) {
         target.append(document.createTextNode("[" + part + "]"));
         return;

@@ -1,17 +1,15 @@
 """The default answerer: quotes the sentences that best answer the question, each cited."""
 
 import re
-import threading
 from dataclasses import dataclass
 
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
-from assistant.embedder import Embedder
+from assistant.citations import cite_claims
+from assistant.embedding import Embedder
 from assistant.prompts import CANNOT_ANSWER
-from assistant.records import Answer, Citation, Passage
-from assistant.text import sentence_spans
+from assistant.records import Answer, Passage
+from assistant.text import STOPWORDS, sentence_spans, terms
 
 MIN_WORDS = 5
 MAX_CACHED_SENTENCES = 50_000
@@ -22,7 +20,7 @@ MAX_SCORED = 8
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
 _QUESTION_WORDS = {"i", "my", "me", "what", "why", "how", "does", "do", "can", "should", "is"}
-_IGNORED = set(STOPWORDS_EN) | _QUESTION_WORDS
+_IGNORED = STOPWORDS | _QUESTION_WORDS
 
 
 @dataclass(frozen=True)
@@ -40,34 +38,6 @@ def refusal() -> Answer:
 def cite(selected: list[tuple[Passage, str]]) -> Answer:
     """Join (passage, sentence) pairs into an answer, numbering sources by first appearance."""
     return cite_claims([(sentence, [passage]) for passage, sentence in selected])
-
-
-def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
-    """Join sentences, each followed by the numbers of the passages it cites (`[1]` or
-    `[1][3]`), into an answer; sources are numbered by first appearance and listed once."""
-    numbers: dict[str, int] = {}
-    citations: list[Citation] = []
-    parts: list[str] = []
-    for sentence, passages in claims:
-        for passage in passages:
-            chunk = passage.chunk
-            if chunk.chunk_id not in numbers:
-                numbers[chunk.chunk_id] = len(numbers) + 1
-                citations.append(
-                    Citation(
-                        n=numbers[chunk.chunk_id],
-                        source_id=chunk.source_id,
-                        title=chunk.title,
-                        url=chunk.url,
-                        quote=chunk.text,
-                        chunk_id=chunk.chunk_id,
-                        start_seconds=chunk.start_seconds,
-                        episode=chunk.episode,
-                    )
-                )
-        marks = "".join(f"[{numbers[p.chunk.chunk_id]}]" for p in passages)
-        parts.append(f"{sentence} {marks}")
-    return Answer(text=" ".join(parts), refused=False, sources=citations)
 
 
 class ExtractiveAnswerer:
@@ -89,13 +59,6 @@ class ExtractiveAnswerer:
         # Sentence vectors by sentence text (a sentence's vector depends on nothing else): a
         # chat answers from the same few chunks again and again.
         self._vectors: dict[str, np.ndarray] = {}
-        self._stemmer = Stemmer.Stemmer("english")
-        self._stem_lock = threading.Lock()  # a PyStemmer object is not thread-safe
-
-    def _terms(self, text: str) -> set[str]:
-        words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _IGNORED]
-        with self._stem_lock:
-            return set(self._stemmer.stemWords(words))
 
     def _shortlist(
         self, question: str, candidates: list["_Candidate"], relevant: list[Passage]
@@ -104,10 +67,10 @@ class ExtractiveAnswerer:
         passage's relevance, kept in their reading order."""
         if len(candidates) <= MAX_SCORED:
             return candidates
-        wanted = self._terms(question)
+        wanted = set(terms(question, _IGNORED))
 
         def rank(c: _Candidate) -> float:
-            held = len(wanted & self._terms(c.sentence)) / len(wanted) if wanted else 0.0
+            held = len(wanted & set(terms(c.sentence, _IGNORED))) / len(wanted) if wanted else 0.0
             return held + relevant[c.passage_rank].score
 
         keep = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))[:MAX_SCORED]

@@ -9,18 +9,17 @@ which a retrieved passage must contain one, `expected_sources` source ids it may
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from assistant.citations import cited_pieces
 from assistant.records import Answer
 from assistant.text import normalize_space, split_sentences
 
 log = logging.getLogger(__name__)
 
 KINDS = ("answerable", "off_topic", "red_flag", "near_miss")
-_CITED_SENTENCE = re.compile(r"(.+?)((?:\[\d+\])+)(?: |$)", re.S)
 
 
 class EvalFileError(ValueError):
@@ -106,11 +105,10 @@ def citation_problems(answer: Answer, source_text: Callable[[str], str | None]) 
     if answer.refused or answer.urgent:
         return []
     problems = []
-    pieces = _CITED_SENTENCE.findall(answer.text)
-    uncited_tail = _CITED_SENTENCE.sub("", answer.text).strip()
+    pieces, uncited_tail = cited_pieces(answer.text)
     if not pieces or uncited_tail or any(len(split_sentences(t)) > 1 for t, _ in pieces):
         problems.append("a sentence without a citation")
-    cited = {int(n) for _, marks in pieces for n in re.findall(r"\d+", marks)}
+    cited = {n for _, numbers in pieces for n in numbers}
     listed = {s.n for s in answer.sources}
     problems += [f"[{n}] cites no source" for n in sorted(cited - listed)]
     problems += [f"source {n} is listed but never cited" for n in sorted(listed - cited)]

@@ -13,6 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT
+from assistant.text import FUNCTION_WORDS, terms
 
 log = logging.getLogger(__name__)
 
@@ -26,22 +27,13 @@ _REFERS = re.compile(
 _CONTINUES = re.compile(
     r"^\s*(?:and|but|so|or|also|what about|how about|what if|then|ok(?:ay)?|and if|plus)\b"
 )
-_STOPWORD_LIST = """
-    a an the i me my we our you your he she it its is are was were be been am do does did
-    doing have has had can could should would will shall may might must of in on at to for from
-    with by about as into than then so and or but if not no what why how when where which who
-    whom whose this that these those there here they them their it's im i'm i've i'd ive dont
-    don't any some just very really also too more most much many else instead other another
-    again same such one ones either ok okay please thanks thank get got isn't doesn't won't
-    can't cant isnt doesnt wont aren't"""
-_STOPWORDS = frozenset(_STOPWORD_LIST.split())
 MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
 MAX_CONTENT_WORDS = 2  # a question with more of its own content words stands alone
 
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that carry its topic (not function words)."""
-    return [w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in _STOPWORDS]
+    return terms(text, drop=FUNCTION_WORDS, stem=False)
 
 
 def is_followup(question: str) -> bool:

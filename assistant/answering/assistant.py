@@ -1,20 +1,20 @@
 """The assistant's entry point: a question (and the chat so far) to a cited answer."""
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.embedder import Embedder, load_embedder
-from assistant.extractive import ExtractiveAnswerer
-from assistant.followup import carry_topic, rewrite_with_llm
-from assistant.hybrid import HybridRetriever
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.followup import carry_topic, rewrite_with_llm
+from assistant.answering.safety import red_flags
+from assistant.citations import cited_numbers, cited_pieces, marks
+from assistant.embedding import Embedder, load_embedder
 from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG, URGENT_CARE
 from assistant.records import Answer, Passage
-from assistant.safety import red_flags
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import Store
 
@@ -59,7 +59,7 @@ class Assistant:
     ) -> "Assistant":
         """Open the store, load the embedder and pick the answerer the settings ask for
         (`chat_model` overrides `settings.llm`, for tests and embedding)."""
-        from assistant.llm import LLMAnswerer, load_chat_model
+        from assistant.answering.llm import LLMAnswerer, load_chat_model
 
         store = store or Store(settings)
         embedder = load_embedder(settings)
@@ -130,12 +130,12 @@ class Assistant:
         if final.refused or not final.sources:
             yield final
             return
-        pieces = re.findall(r".+?(?:\[\d+\])+(?: |$)", final.text)
-        shown = ""
-        for piece in pieces[:-1]:
-            shown += piece
-            numbers = {int(n) for n in re.findall(r"\[(\d+)\]", shown)}
+        pieces, _ = cited_pieces(final.text)
+        shown: list[str] = []
+        for text, numbers in pieces[:-1]:
+            shown.append(f"{text}{marks(numbers)}")
+            cited = cited_numbers(" ".join(shown))
             yield replace(
-                final, text=shown.rstrip(), sources=[s for s in final.sources if s.n in numbers]
+                final, text=" ".join(shown), sources=[s for s in final.sources if s.n in cited]
             )
         yield final

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from chromadb.api import ClientAPI
 
+from assistant.store.paging import batches, pages
+
 
 @dataclass(frozen=True)
 class SourceRecord:
@@ -222,21 +224,3 @@ def _record_from_chroma(source_id: str, text: str | None, meta: dict) -> SourceR
         text=text or "",
         ingested_at=float(meta.get("ingested_at", 0.0)),
     )
-
-
-def batches(items: list, size: int) -> Iterable[list]:
-    """`items` in consecutive lists of at most `size`."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def pages(collection, include: list, size: int) -> Iterable[dict]:
-    """A whole Chroma collection, `size` items at a time: one unbounded `get` of ~100k items
-    fails in embedded Chroma ("too many SQL variables")."""
-    offset = 0
-    while True:
-        page = collection.get(include=include, limit=size, offset=offset)
-        if not page["ids"]:
-            return
-        yield page
-        offset += len(page["ids"])

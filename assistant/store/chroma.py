@@ -1,7 +1,7 @@
 """The store: chunks and their vectors in Chroma, plus one record per source.
 
 Chroma is embedded (a folder in the data dir) unless `chroma_url` names a Chroma server; then
-chunks and source records both live on the server (see `assistant.source_records`).
+chunks and source records both live on the server (see `assistant.store.source_records`).
 """
 
 import logging
@@ -14,13 +14,8 @@ from chromadb.api import ClientAPI
 
 from assistant.records import Chunk, Passage
 from assistant.settings import Settings
-from assistant.source_records import (
-    ChromaRecords,
-    SourceRecord,
-    SqliteRecords,
-    batches,
-    pages,
-)
+from assistant.store.paging import batches, pages
+from assistant.store.source_records import ChromaRecords, SourceRecord, SqliteRecords
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +113,7 @@ class Store:
     def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of `ids` are already in the store (their embeddings can be reused)."""
         found: set[str] = set()
-        for batch in _batches(list(ids), self._max_batch):
+        for batch in batches(list(ids), self._max_batch):
             found.update(self._collection.get(ids=batch, include=[])["ids"])
         return found
 
@@ -137,14 +132,14 @@ class Store:
 
     def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Refresh position and offsets of chunks whose text (and so embedding) is unchanged."""
-        for part in _batches(list(chunks), self._max_batch):
+        for part in batches(list(chunks), self._max_batch):
             self._collection.update(
                 ids=[c.chunk_id for c in part], metadatas=[c.metadata() for c in part]
             )
 
     def delete_chunks(self, ids: Iterable[str]) -> None:
         """Remove chunks by id; unknown ids are ignored."""
-        for batch in _batches(list(ids), self._max_batch):
+        for batch in batches(list(ids), self._max_batch):
             self._collection.delete(ids=batch)
 
     def sweep_orphans(self) -> int:
@@ -188,7 +183,7 @@ class Store:
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored embeddings of the chunks `ids` (those that exist), by chunk id."""
         found: dict[str, np.ndarray] = {}
-        for batch in _batches(list(ids), self._max_batch):
+        for batch in batches(list(ids), self._max_batch):
             data = self._collection.get(ids=batch, include=["embeddings"])
             found.update(
                 (i, np.asarray(v, dtype=np.float32))
@@ -215,7 +210,3 @@ class Store:
                 strict=True,
             )
         ]
-
-
-def _batches(items: list, size: int) -> Iterable[list]:
-    return batches(items, size)

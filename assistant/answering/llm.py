@@ -7,28 +7,22 @@ answer left with no sentence falls back to the extractive answerer.
 """
 
 import logging
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
-import Stemmer
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.extractive import cite_claims, refusal
-from assistant.followup import content_words
+from assistant.answering.extractive import refusal
+from assistant.citations import cite_claims, parse_claims
 from assistant.prompts import ANSWER_PROMPT, ANSWER_QUESTION, CANNOT_ANSWER
 from assistant.records import Answer, Passage
 from assistant.settings import Settings
-from assistant.text import normalize_space, split_sentences
+from assistant.text import FUNCTION_WORDS, normalize_space, split_sentences, terms
 
 log = logging.getLogger(__name__)
 
 MIN_SUPPORT = 0.5  # share of a sentence's content words that must appear in what it cites
-_MARKERS = re.compile(r"\s*(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\]\s*)+")
-_NUMBER = re.compile(r"\d+")
-_stem = Stemmer.Stemmer("english").stemWord
 
 
 class LLMConfigError(RuntimeError):
@@ -63,39 +57,12 @@ def build_messages(question: str, passages: list[Passage]) -> list:
     ]
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One sentence of a model's answer and the passage numbers it cites."""
-
-    text: str
-    numbers: tuple[int, ...]
-
-
-def parse_claims(text: str) -> list[Claim]:
-    """Sentences with their `[n]` markers; a marker opening a sentence belongs to the one before
-    (models write "... the back. [2] Next ...")."""
-    claims: list[Claim] = []
-    for sentence in split_sentences(text.replace("\n", " \n")):
-        lead = re.match(r"(?:\s*\[[\d,\s]+\])+", sentence)
-        if lead and claims:
-            prev = claims[-1]
-            extra = tuple(int(n) for n in _NUMBER.findall(lead.group(0)))
-            claims[-1] = Claim(prev.text, prev.numbers + extra)
-            sentence = sentence[lead.end() :]
-        numbers = tuple(int(n) for m in _MARKERS.finditer(sentence) for n in _NUMBER.findall(m[0]))
-        words = _MARKERS.sub(" ", sentence)
-        words = re.sub(r"\s+([.,;:!?])", r"\1", words).strip()
-        if words:
-            claims.append(Claim(words, numbers))
-    return claims
-
-
 def supported(claim: str, passages: list[Passage]) -> bool:
     """Whether most of the claim's content words occur in the passages it cites."""
-    words = {_stem(w) for w in content_words(claim) if not w.isdigit()}
+    words = {w for w in terms(claim, drop=FUNCTION_WORDS) if not w.isdigit()}
     if not words:
         return False
-    source = {_stem(w) for p in passages for w in content_words(p.chunk.text + " " + p.chunk.title)}
+    source = {w for p in passages for w in terms(f"{p.chunk.text} {p.chunk.title}", FUNCTION_WORDS)}
     return len(words & source) / len(words) >= MIN_SUPPORT
 
 

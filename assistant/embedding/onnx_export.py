@@ -13,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from assistant.embedding.packaged import model_path
+
 log = logging.getLogger(__name__)
 
 # Bump when a recipe changes, so cached files built the old way are not reused.
@@ -24,8 +26,6 @@ _INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 def onnx_model(cache_dir: Path, quantized: bool = False) -> Path:
     """Path of the (optimised, optionally int8) ONNX model, building it on first use."""
     import onnxruntime
-
-    from assistant.embedder import model_path
 
     weights = model_path() / "model.safetensors"
     key = hashlib.sha256(
@@ -117,8 +117,6 @@ def _export(model_dir: Path, target: Path) -> None:
 
 def _optimise(source: Path, target: Path) -> None:
     from onnxruntime.transformers.optimizer import optimize_model
-
-    from assistant.embedder import model_path
 
     config = json.loads((model_path() / "config.json").read_text())
     model = optimize_model(
