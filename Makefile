@@ -22,6 +22,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium (never a browser Playwright downloads). Installed

@@ -1,4 +1,7 @@
-"""Fixed texts the assistant says; shared by answerers, the UI and the tests."""
+"""Fixed texts the assistant says, and the LangChain prompt templates that carry them to a model;
+shared by answerers, the UI and the tests."""
+
+from langchain_core.prompts import ChatPromptTemplate
 
 # The one "cannot answer" sentence: answerers return it, the UI and tests recognise it.
 CANNOT_ANSWER = (
@@ -69,3 +72,10 @@ Conversation:
 Last message: {question}
 
 Standalone question:"""
+
+
+# The prompts as LangChain templates: what the LLM answerer and the follow-up rewrite send.
+ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
+    [("system", ANSWER_PROMPT), ("human", ANSWER_QUESTION)]
+)
+CONDENSE_TEMPLATE = ChatPromptTemplate.from_messages([("human", CONDENSE_PROMPT)])

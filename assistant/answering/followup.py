@@ -10,9 +10,8 @@ import re
 from collections.abc import Sequence
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage
 
-from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT
+from assistant.prompts import CANNOT_ANSWER, CONDENSE_TEMPLATE
 from assistant.text import FUNCTION_WORDS, terms
 
 log = logging.getLogger(__name__)
@@ -67,9 +66,9 @@ def rewrite_with_llm(model: BaseChatModel, question: str, history: History) -> s
     lines = []
     for earlier, answer in history[-MAX_TOPIC_TURNS:]:
         lines += [f"Listener: {earlier}", f"Assistant: {answer}"]
-    prompt = CONDENSE_PROMPT.format(history="\n".join(lines), question=question)
+    messages = CONDENSE_TEMPLATE.format_messages(history="\n".join(lines), question=question)
     try:
-        reply = model.invoke([HumanMessage(prompt)]).text.strip()
+        reply = model.invoke(messages).text.strip()
     except Exception:  # a flaky server must not lose the question; the rule still works
         log.warning("follow-up rewrite failed; using the topic rule", exc_info=True)
         return carry_topic(question, history)

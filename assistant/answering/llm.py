@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 
 from assistant.answering.extractive import refusal
 from assistant.citations import cite_claims, parse_claims
-from assistant.prompts import ANSWER_PROMPT, ANSWER_QUESTION, CANNOT_ANSWER
+from assistant.prompts import ANSWER_TEMPLATE, CANNOT_ANSWER
 from assistant.records import Answer, Passage
 from assistant.settings import Settings
 from assistant.text import FUNCTION_WORDS, normalize_space, split_sentences, terms
@@ -46,15 +46,12 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
         raise LLMConfigError(f"can't use PODCAST_ASSISTANT_LLM={settings.llm!r}: {exc}") from exc
 
 
-def build_messages(question: str, passages: list[Passage]) -> list:
+def build_messages(question: str, passages: list[Passage]) -> list[BaseMessage]:
     """The prompt: fixed rules, then the passages numbered from 1, then the question."""
     numbered = "\n\n".join(
         f"[{n}] {p.chunk.title}\n{normalize_space(p.chunk.text)}" for n, p in enumerate(passages, 1)
     )
-    return [
-        SystemMessage(ANSWER_PROMPT),
-        HumanMessage(ANSWER_QUESTION.format(passages=numbered, question=question)),
-    ]
+    return ANSWER_TEMPLATE.format_messages(passages=numbered, question=question)
 
 
 def supported(claim: str, passages: list[Passage]) -> bool:
