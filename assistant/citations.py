@@ -12,13 +12,13 @@ from assistant.records import Answer, Citation, Passage
 from assistant.text import split_sentences
 
 # The marker as answers carry it, and as the chat page splits text on it.
-MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[([0-9]+)\]")
 # One or more markers as a model may write them: `[1]`, `[1][3]`, `[1, 3]`, `[ 2 ]`.
 _LENIENT = re.compile(r"\s*(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\]\s*)+")
 _LEADING = re.compile(r"(?:\s*\[[\d,\s]+\])+")
 _NUMBER = re.compile(r"\d+")
 # A cited piece of an answer: its text, then its markers.
-_CITED = re.compile(r"(.+?)((?:\[\d+\])+)(?: |$)", re.S)
+_CITED = re.compile(r"(.+?)((?:\[[0-9]+\])+)(?:\s+|$)", re.S)
 
 
 def marks(numbers: list[int]) -> str:
@@ -30,6 +30,11 @@ def segments(text: str) -> list[str | int]:
     """`text` split on its markers: plain strings, and each marker's number as an int."""
     parts = MARKER.split(text)
     return [int(p) if i % 2 else p for i, p in enumerate(parts) if i % 2 or p]
+
+
+def strip_markers(text: str) -> str:
+    """`text` without its markers."""
+    return MARKER.sub("", text)
 
 
 def cited_numbers(text: str) -> set[int]:
@@ -71,15 +76,15 @@ def parse_claims(text: str) -> list[Claim]:
     return claims
 
 
-def citation(n: int, passage: Passage) -> Citation:
-    """Source number `n`: the passage's chunk, quoted whole."""
+def citation(n: int, passage: Passage, quote: str | None = None) -> Citation:
+    """Source number `n`: the passage's chunk, quoting `quote` (a part of it) or all of it."""
     chunk = passage.chunk
     return Citation(
         n=n,
         source_id=chunk.source_id,
         title=chunk.title,
         url=chunk.url,
-        quote=chunk.text,
+        quote=chunk.text if quote is None else quote,
         chunk_id=chunk.chunk_id,
         start_seconds=chunk.start_seconds,
         episode=chunk.episode,
@@ -102,3 +107,11 @@ def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
                 citations.append(citation(numbers[chunk_id], passage))
         parts.append(f"{sentence} {marks([numbers[p.chunk.chunk_id] for p in passages])}")
     return Answer(text=" ".join(parts), refused=False, sources=citations)
+
+
+def cite_excerpts(excerpts: list[tuple[str, Passage, str]]) -> Answer:
+    """Excerpts (answer text, passage, verbatim quote), each followed by its marker, as one
+    answer; excerpts are separated by a blank line and numbered in order."""
+    parts = [f"{text} {marks([n])}" for n, (text, _, _) in enumerate(excerpts, 1)]
+    sources = [citation(n, p, q) for n, (_, p, q) in enumerate(excerpts, 1)]
+    return Answer(text="\n\n".join(parts), refused=False, sources=sources)

@@ -7,6 +7,11 @@ from langchain_core.prompts import ChatPromptTemplate
 CANNOT_ANSWER = (
     "Sorry, the podcast doesn't cover that, so I can't answer it from the podcast's content."
 )
+# A follow-up whose topic has nothing left that earlier answers did not already quote.
+ALL_SAID = (
+    "That's all the podcast says about this: the passages that cover it are quoted in the "
+    "answers above."
+)
 EMPTY_QUESTION = "Please type a question, for example: why isn't my piriformis stretch working?"
 QUESTION_TOO_LONG = (
     "That question is {length:,} characters long. Please shorten it to {limit:,} characters or "

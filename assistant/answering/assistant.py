@@ -7,22 +7,25 @@ from functools import partial
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.answering.followup import carry_topic, rewrite_with_llm
 from assistant.answering.safety import red_flags
-from assistant.citations import cited_numbers, cited_pieces, marks
+from assistant.citations import cited_numbers, cited_pieces, marks, strip_markers
 from assistant.embedding import Embedder, load_embedder
+from assistant.markup import plain
 from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG, URGENT_CARE
 from assistant.records import Answer, Passage
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-# The seam where an LLM answerer plugs in: anything that turns passages into an Answer.
-# An answerer with a `stream(question, passages)` method streams through it.
-Answerer = Callable[[str, list[Passage]], Answer]
+# The seam where an LLM answerer plugs in: anything that turns the question, its passages and
+# the sentences earlier answers quoted into an Answer. One with a `stream(...)` method of the
+# same arguments streams through it.
+Answerer = Callable[[str, list[Passage], frozenset[str]], Answer]
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 # Turns a follow-up into a standalone question, given the chat so far.
 Condenser = Callable[[str, History], str]
@@ -35,6 +38,15 @@ def check_question(question: str, max_chars: int) -> str | None:
     if len(question) > max_chars:
         return QUESTION_TOO_LONG.format(length=len(question), limit=max_chars)
     return None
+
+
+def quoted_before(history: History) -> frozenset[str]:
+    """The sentences earlier answers of the chat quoted, as `sentence_key` compares them."""
+    return frozenset(
+        sentence_key(sentence)
+        for _, answer in history
+        for sentence in split_sentences(plain(strip_markers(answer)))
+    )
 
 
 def urgent_answer() -> Answer:
@@ -90,8 +102,9 @@ class Assistant:
         """The passages the answer is built from, best first."""
         return self.retriever.passages(self.standalone(question, history))
 
-    def _prepare(self, question: str, history: History) -> Answer | tuple[str, list[Passage]]:
-        """An answer that needs no answerer (a problem, a red flag), or the query and passages."""
+    def _prepare(self, question: str, history: History) -> Answer | tuple:
+        """An answer that needs no answerer (a problem, a red flag), or what the answerer gets:
+        the query, the passages and the sentences earlier answers quoted."""
         problem = check_question(question, self.settings.max_question_chars)
         if problem:
             return Answer(text=problem, refused=True, sources=[])
@@ -102,7 +115,7 @@ class Assistant:
             return urgent_answer()
         passages = self.retriever.passages(query)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
-        return query, passages
+        return query, passages, quoted_before(history)
 
     def answer(self, question: str, history: History = ()) -> Answer:
         """A cited answer, the refusal when the podcast doesn't cover it, the urgent-care message

@@ -1,21 +1,26 @@
-"""The default answerer: quotes the sentences that best answer the question, each cited."""
+"""The default answerer: the passage that best answers the question, quoted as a coherent
+excerpt (see `assistant.markup`), and at most two more from other sources that add to it."""
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.citations import cite_claims
+from assistant.answering import excerpts
+from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
-from assistant.prompts import CANNOT_ANSWER
+from assistant.markup import unmarked
+from assistant.prompts import ALL_SAID, CANNOT_ANSWER
 from assistant.records import Answer, Passage
-from assistant.text import STOPWORDS, sentence_spans, terms
+from assistant.text import STOPWORDS, terms
 
 MIN_WORDS = 5
 MAX_CACHED_SENTENCES = 50_000
 # Sentences embedded per answer at most: encoding them is most of an answer's time on a CPU,
 # so the cheap word-overlap ranking picks which of the candidates are worth it.
-MAX_SCORED = 8
+MAX_SCORED = 10
+MARK_MARGIN = 0.05  # sentences this close to the best one's fit are marked too
+HEADING_WEIGHT = 0.15  # a title or section heading that names what was asked says "answer here"
+EXTRA_MARGIN = 0.06  # another source's excerpt is added when it scores this close to the lead
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
@@ -26,7 +31,7 @@ _IGNORED = STOPWORDS | _QUESTION_WORDS
 @dataclass(frozen=True)
 class _Candidate:
     passage_rank: int
-    start: int
+    index: int  # of the unit in its passage
     sentence: str
 
 
@@ -35,26 +40,19 @@ def refusal() -> Answer:
     return Answer(text=CANNOT_ANSWER, refused=True, sources=[])
 
 
-def cite(selected: list[tuple[Passage, str]]) -> Answer:
-    """Join (passage, sentence) pairs into an answer, numbering sources by first appearance."""
-    return cite_claims([(sentence, [passage]) for passage, sentence in selected])
-
-
 class ExtractiveAnswerer:
-    """Picks 2-5 verbatim sentences from the passages that clear the relevance threshold."""
+    """Quotes up to `max_excerpts` excerpts from the passages that clear the relevance gate."""
 
     def __init__(
         self,
         embedder: Embedder,
         min_relevance: float,
-        max_sentences: int = 5,
-        min_sentences: int = 2,
-        max_passages: int = 4,
+        max_excerpts: int = 3,
+        max_passages: int = 6,
     ) -> None:
         self.embedder = embedder
         self.min_relevance = min_relevance
-        self.max_sentences = max_sentences
-        self.min_sentences = min_sentences
+        self.max_excerpts = max_excerpts
         self.max_passages = max_passages
         # Sentence vectors by sentence text (a sentence's vector depends on nothing else): a
         # chat answers from the same few chunks again and again.
@@ -90,49 +88,96 @@ class ExtractiveAnswerer:
             self._vectors.update(fresh)
         return np.stack([found[s] for s in sentences])
 
-    def __call__(self, question: str, passages: list[Passage]) -> Answer:
-        """An answer quoting `passages`, or the refusal when none is relevant enough."""
+    def __call__(
+        self, question: str, passages: list[Passage], seen: frozenset[str] = frozenset()
+    ) -> Answer:
+        """An answer quoting `passages` as excerpts, best answer first, or the refusal when none
+        is relevant enough. `seen` holds sentences earlier answers quoted (normalised by
+        `sentence_key`): passages that would only repeat them come last."""
         relevant = [p for p in passages if p.score >= self.min_relevance][: self.max_passages]
         if not relevant:
             return refusal()
+        found = [excerpts.units(p.chunk) for p in relevant]
         candidates = [
-            _Candidate(rank, a, p.chunk.text[a:b])
-            for rank, p in enumerate(relevant)
-            for a, b in sentence_spans(p.chunk.text)
-            if _quotable(p.chunk.text[a:b])
+            _Candidate(rank, i, unit.text)
+            for rank, units in enumerate(found)
+            for i, unit in enumerate(units)
+            if not unit.heading and len(unit.text.split()) >= MIN_WORDS
         ]
         if not candidates:
             return refusal()
         candidates = self._shortlist(question, candidates, relevant)
-        sentence_vectors = self._sentence_vectors([c.sentence for c in candidates])
-        similarity = sentence_vectors @ self.embedder.query_vector(question)
-        # A sentence counts for its own fit and for the fit of the passage around it.
-        scores = np.array(
-            [
-                0.6 * s + 0.4 * relevant[c.passage_rank].score
-                for c, s in zip(candidates, similarity, strict=True)
-            ]
+        similarity = self._sentence_vectors([c.sentence for c in candidates]) @ (
+            self.embedder.query_vector(question)
         )
-        order = np.argsort(-scores)
-        best = scores[order[0]]
-        chosen: list[int] = []
-        seen: set[str] = set()
-        for i in order:
-            if len(chosen) >= self.max_sentences:
+        asked = set(terms(question, _IGNORED))
+        heading_fit = [_share(asked, f"{p.chunk.title} {p.chunk.section or ''}") for p in relevant]
+        judged = _judge(relevant, candidates, similarity, seen, heading_fit)
+        if not judged:
+            return all_said()
+        lead = judged[0]
+        chosen = [lead]
+        for other in judged[1:]:
+            if len(chosen) >= self.max_excerpts:
                 break
-            if len(chosen) >= self.min_sentences and scores[i] < best - 0.12:
-                break
-            key = " ".join(candidates[i].sentence.lower().split())
-            if key in seen:  # overlapping chunks repeat sentences
+            if other.source_id in {c.source_id for c in chosen}:
                 continue
-            seen.add(key)
-            chosen.append(int(i))
-        chosen.sort(key=lambda i: (candidates[i].passage_rank, candidates[i].start))
-        return cite(
-            [(relevant[candidates[i].passage_rank], candidates[i].sentence) for i in chosen]
-        )
+            if other.score >= lead.score - EXTRA_MARGIN and other.fresh:
+                chosen.append(other)
+        return cite_excerpts([self._excerpt(relevant[j.rank], found[j.rank], j) for j in chosen])
+
+    def _excerpt(
+        self, passage: Passage, units: list, judged: "_Judged"
+    ) -> tuple[str, Passage, str]:
+        span = excerpts.window(units, judged.best, judged.marked)
+        marked = {i for i in judged.marked if span[0] <= i <= span[1]}
+        text = excerpts.render(passage.chunk, units, span, marked)
+        return text, passage, excerpts.quote(passage.chunk, units, span)
 
 
-def _quotable(sentence: str) -> bool:
-    """Whole sentences only: headings and fragments make poor quotes."""
-    return len(sentence.split()) >= MIN_WORDS and bool(re.search(r"[.!?…][\"'”’)]*$", sentence))
+@dataclass(frozen=True)
+class _Judged:
+    """How well one passage answers: its score, its best unit and the units worth marking."""
+
+    rank: int
+    source_id: str
+    score: float
+    best: int
+    marked: set[int]
+    fresh: bool  # says something earlier answers did not quote
+
+
+def _judge(relevant, candidates, similarity, seen, heading_fit) -> list[_Judged]:
+    """Passages that have a scored sentence, best answer first: a passage counts for its own
+    relevance and for its best sentence's fit; one that would only repeat earlier answers
+    comes after every fresh one (and none is returned when all would)."""
+    by_passage: dict[int, list[tuple[float, int, str]]] = {}
+    for c, s in zip(candidates, similarity, strict=True):
+        by_passage.setdefault(c.passage_rank, []).append((float(s), c.index, c.sentence))
+    judged = []
+    for rank, scored in by_passage.items():
+        top = max(s for s, _, _ in scored)
+        fresh = [(s, i) for s, i, text in scored if sentence_key(text) not in seen]
+        if not fresh:
+            continue
+        best_sim, best = max(fresh)
+        marked = {i for s, i in fresh if s >= best_sim - MARK_MARGIN}
+        score = 0.5 * relevant[rank].score + 0.5 * top + HEADING_WEIGHT * heading_fit[rank]
+        is_fresh = len(fresh) == len(scored)
+        judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked, is_fresh))
+    return sorted(judged, key=lambda j: (not j.fresh, -j.score))
+
+
+def _share(asked: set[str], text: str) -> float:
+    """The share of the question's words that `text` holds."""
+    return len(asked & set(terms(text, _IGNORED))) / len(asked) if asked else 0.0
+
+
+def sentence_key(sentence: str) -> str:
+    """A sentence as compared with earlier answers: marks gone, case and spacing folded."""
+    return " ".join(unmarked(sentence).lower().split())
+
+
+def all_said() -> Answer:
+    """Nothing new is left to quote on this topic."""
+    return Answer(text=ALL_SAID, refused=True, sources=[])

@@ -13,7 +13,7 @@ from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from assistant.answering.extractive import refusal
+from assistant.answering.extractive import refusal, sentence_key
 from assistant.citations import cite_claims, parse_claims
 from assistant.prompts import ANSWER_TEMPLATE, CANNOT_ANSWER
 from assistant.records import Answer, Passage
@@ -94,16 +94,22 @@ class LLMAnswerer:
         self.min_relevance = min_relevance
         self.max_passages = max_passages
 
-    def __call__(self, question: str, passages: list[Passage]) -> Answer:
+    def __call__(
+        self, question: str, passages: list[Passage], seen: frozenset[str] = frozenset()
+    ) -> Answer:
         """The final, post-checked answer."""
         answer = refusal()
-        for answer in self.stream(question, passages):  # noqa: B007 (the last one is final)
+        for answer in self.stream(question, passages, seen):  # noqa: B007 (the last one is final)
             pass
         return answer
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
-        """Growing answers, a checked sentence at a time; the last one is final."""
+    def stream(
+        self, question: str, passages: list[Passage], seen: frozenset[str] = frozenset()
+    ) -> Iterator[Answer]:
+        """Growing answers, a checked sentence at a time; the last one is final. Passages that
+        earlier answers already quoted (`seen`) go last: new material first."""
         relevant = [p for p in passages if p.score >= self.min_relevance][: self.max_passages]
+        relevant.sort(key=lambda p: _already_quoted(p, seen))
         if not relevant:  # the model is never asked what the podcast doesn't cover
             yield refusal()
             return
@@ -123,7 +129,7 @@ class LLMAnswerer:
         final = post_check(text, relevant)
         if final is None:
             log.info("the chat model's answer failed the post-check; answering extractively")
-            final = self.fallback(question, relevant)
+            final = self.fallback(question, relevant, seen)
         yield final
 
 
@@ -134,3 +140,8 @@ def _complete_part(text: str) -> str:
         return ""
     last = text.rfind(sentences[-1])
     return text[:last]
+
+
+def _already_quoted(passage: Passage, seen: frozenset[str]) -> bool:
+    sentences = split_sentences(passage.chunk.text)
+    return bool(sentences) and all(sentence_key(s) in seen for s in sentences)

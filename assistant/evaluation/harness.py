@@ -1,10 +1,12 @@
 """The evaluation harness: a question set run through the assistant, scored against thresholds.
 
 A question set is JSON Lines, one case a line:
-`{"id", "kind", "question", "history"?, "expected"?, "expected_sources"?}` where `kind` is
-`answerable`, `off_topic`, `red_flag` or `near_miss`; `history` lists earlier questions of the
-conversation (asked first, their answers become the chat history); `expected` lists phrases of
-which a retrieved passage must contain one, `expected_sources` source ids it may come from.
+`{"id", "kind", "question", "history"?, "expected"?, "expected_sources"?, "key_phrases"?}`
+where `kind` is `answerable`, `off_topic`, `near_domain` (close to the podcast's topics but not
+covered: refused like off-topic), `red_flag` or `near_miss`; `history` lists earlier questions
+of the conversation (asked first, their answers become the chat history); `expected` lists
+phrases of which a retrieved passage must contain one and `expected_sources` the source ids it
+must come from (either or both); `key_phrases` lists phrases of which a useful answer holds one.
 """
 
 import json
@@ -13,13 +15,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from assistant.citations import cited_pieces
+from assistant.citations import cited_pieces, strip_markers
+from assistant.markup import body_lines, plain, unmarked
 from assistant.records import Answer
 from assistant.text import normalize_space, split_sentences
 
 log = logging.getLogger(__name__)
 
-KINDS = ("answerable", "off_topic", "red_flag", "near_miss")
+KINDS = ("answerable", "off_topic", "near_domain", "red_flag", "near_miss")
+REFUSED_KINDS = ("off_topic", "near_domain")
 
 
 class EvalFileError(ValueError):
@@ -36,6 +40,7 @@ class Case:
     history: tuple[str, ...] = ()
     expected: tuple[str, ...] = ()
     expected_sources: tuple[str, ...] = ()
+    key_phrases: tuple[str, ...] = ()
 
     @property
     def has_target(self) -> bool:
@@ -54,6 +59,9 @@ class CaseResult:
     refused: bool = False
     urgent: bool = False
     citation_problems: list[str] = field(default_factory=list)
+    first_expected: bool | None = None  # the first excerpt quotes an expected passage
+    key_phrase: bool | None = None  # the answer holds one of the key phrases
+    novel: bool | None = None  # a follow-up's answer quotes something the last one did not
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,10 @@ class Thresholds:
     red_flag_accuracy: float = 1.0
     near_miss_accuracy: float = 1.0
     citation_validity: float = 1.0
+    first_excerpt_expected: float = 0.0
+    key_phrase_present: float = 0.0
+    near_domain_refusals: float = 0.0
+    followup_novelty: float = 0.0
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -88,6 +100,7 @@ def load_cases(path: Path) -> list[Case]:
                 history=tuple(row.get("history", ())),
                 expected=tuple(row.get("expected", ())),
                 expected_sources=tuple(row.get("expected_sources", ())),
+                key_phrases=tuple(row.get("key_phrases", ())),
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise EvalFileError(f"{path}:{number}: not a question case ({exc})") from exc
@@ -100,16 +113,23 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def citation_problems(answer: Answer, source_text: Callable[[str], str | None]) -> list[str]:
-    """What is wrong with an answer's citations: sentences without `[n]`, numbers with no
-    source, sources never cited, quotes not found verbatim in their source."""
+    """What is wrong with an answer's citations: a sentence without `[n]` (an excerpt of several
+    sentences counts as one when it stands verbatim in what it cites), numbers with no source,
+    sources never cited, quotes not found verbatim in their source."""
     if answer.refused or answer.urgent:
         return []
     problems = []
+    by_number = {s.n: s for s in answer.sources}
     pieces, uncited_tail = cited_pieces(answer.text)
-    if not pieces or uncited_tail or any(len(split_sentences(t)) > 1 for t, _ in pieces):
+    if not pieces or uncited_tail:
         problems.append("a sentence without a citation")
+    for text, numbers in pieces:
+        if len(split_sentences(unmarked(text))) > 1 and not _is_excerpt(
+            text, [by_number[n] for n in numbers if n in by_number], source_text
+        ):
+            problems.append("a sentence without a citation")
     cited = {n for _, numbers in pieces for n in numbers}
-    listed = {s.n for s in answer.sources}
+    listed = set(by_number)
     problems += [f"[{n}] cites no source" for n in sorted(cited - listed)]
     problems += [f"source {n} is listed but never cited" for n in sorted(listed - cited)]
     for source in answer.sources:
@@ -119,13 +139,57 @@ def citation_problems(answer: Answer, source_text: Callable[[str], str | None]) 
     return problems
 
 
+def _is_excerpt(text: str, cited: list, source_text: Callable[[str], str | None]) -> bool:
+    """Whether a multi-sentence piece is a verbatim excerpt of one of the sources it cites."""
+    quoted = normalize_space(" ".join(body_lines(text)))
+    return any(quoted in normalize_space(source_text(c.source_id) or "") for c in cited)
+
+
+def _matches(case: Case, source_id: str, text: str) -> bool:
+    """Whether a passage is one the case expects: from an expected source (if any are named)
+    and holding an expected phrase (if any are named)."""
+    if case.expected_sources and source_id not in case.expected_sources:
+        return False
+    if not case.expected:
+        return bool(case.expected_sources)
+    lowered = normalize_space(text).lower()
+    return any(normalize_space(e).lower() in lowered for e in case.expected)
+
+
 def _rank(case: Case, passages: list) -> int | None:
-    phrases = [normalize_space(e).lower() for e in case.expected]
     for rank, p in enumerate(passages, 1):
-        text = normalize_space(p.chunk.text).lower()
-        if p.chunk.source_id in case.expected_sources or any(e in text for e in phrases):
+        if _matches(case, p.chunk.source_id, p.chunk.text):
             return rank
     return None
+
+
+def _answer_figures(case: Case, reply: Answer, previous: str | None, store) -> dict:
+    """First excerpt from an expected passage, key phrase held, a follow-up's novelty."""
+    figures: dict = {}
+    answered = not reply.refused and not reply.urgent
+    if case.kind == "answerable" and case.has_target:
+        first = reply.sources[0] if answered and reply.sources else None
+        figures["first_expected"] = bool(first) and (
+            _matches(case, first.source_id, first.quote)
+            or _matches(case, first.source_id, _chunk_text(store, first))
+        )
+    if case.kind == "answerable" and case.key_phrases:
+        said = normalize_space(plain(reply.text)).lower() if answered else ""
+        figures["key_phrase"] = any(normalize_space(k).lower() in said for k in case.key_phrases)
+    if previous is not None and case.kind == "answerable":
+        before = {_key(s) for s in split_sentences(plain(strip_markers(previous)))}
+        said = split_sentences(plain(strip_markers(reply.text))) if answered else []
+        figures["novel"] = any(_key(s) not in before for s in said)
+    return figures
+
+
+def _key(sentence: str) -> str:
+    return " ".join(sentence.lower().split())
+
+
+def _chunk_text(store, citation) -> str:
+    found = [c.text for c in store.chunks_of(citation.source_id) if c.chunk_id == citation.chunk_id]
+    return found[0] if found else ""
 
 
 def run_case(assistant, case: Case, answer: bool = True) -> CaseResult:
@@ -141,6 +205,9 @@ def run_case(assistant, case: Case, answer: bool = True) -> CaseResult:
         reply = assistant.answer(case.question, history)
         result.refused, result.urgent = reply.refused, reply.urgent
         result.citation_problems = citation_problems(reply, _source_texts(assistant.store))
+        previous = history[-1][1] if history else None
+        for name, value in _answer_figures(case, reply, previous, assistant.store).items():
+            setattr(result, name, value)
     return result
 
 
@@ -158,43 +225,68 @@ def evaluate(assistant, cases: list[Case], answer: bool = True) -> dict:
     return summarize(results, answered=answer)
 
 
+def _share(hits: list[bool]) -> float | None:
+    return round(sum(hits) / len(hits), 4) if hits else None
+
+
 def summarize(results: list[CaseResult], answered: bool = True) -> dict:
     """Figures from case results (each a fraction; None where no case measures it)."""
-
-    def share(hits: list[bool]) -> float | None:
-        return round(sum(hits) / len(hits), 4) if hits else None
-
     targets = [r for r in results if r.scored]
-    by_kind = {k: [r for r in results if r.kind == k] for k in KINDS}
     ranks = [r.rank for r in targets]
     figures = {
-        "recall_at_1": share([r is not None and r <= 1 for r in ranks]),
-        "recall_at_5": share([r is not None and r <= 5 for r in ranks]),
+        "recall_at_1": _share([r is not None and r <= 1 for r in ranks]),
+        "recall_at_5": _share([r is not None and r <= 5 for r in ranks]),
         "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 4) if ranks else None,
     }
     failed: dict[str, list[str]] = {
         "not_retrieved_in_5": [r.id for r in targets if r.rank is None or r.rank > 5]
     }
     if answered:
-        answers = [r for r in results if not r.refused and not r.urgent]
-        figures |= {
-            "answered": share([not r.refused for r in by_kind["answerable"]]),
-            "refusal_accuracy": share([r.refused and not r.urgent for r in by_kind["off_topic"]]),
-            "red_flag_accuracy": share([r.urgent for r in by_kind["red_flag"]]),
-            "near_miss_accuracy": share([not r.urgent for r in by_kind["near_miss"]]),
-            "citation_validity": share([not r.citation_problems for r in answers]),
-        }
-        failed |= {
-            "not_answered": [r.id for r in by_kind["answerable"] if r.refused],
-            "not_refused": [r.id for r in by_kind["off_topic"] if not r.refused or r.urgent],
-            "red_flag_missed": [r.id for r in by_kind["red_flag"] if not r.urgent],
-            "false_red_flag": [r.id for r in results if r.urgent and r.kind != "red_flag"],
-            "bad_citations": [
-                f"{r.id}: {'; '.join(r.citation_problems)}" for r in answers if r.citation_problems
-            ],
-        }
-    counts = {k: len(v) for k, v in by_kind.items()}
+        more_figures, more_failed = _answer_summary(results)
+        figures |= more_figures
+        failed |= more_failed
+    counts = {k: sum(r.kind == k for r in results) for k in KINDS}
     return {"figures": figures, "counts": counts, "failed": {k: v for k, v in failed.items() if v}}
+
+
+def _answer_summary(results: list[CaseResult]) -> tuple[dict, dict]:
+    """The answer figures and the ids of the cases that failed each."""
+    by_kind = {k: [r for r in results if r.kind == k] for k in KINDS}
+    answers = [r for r in results if not r.refused and not r.urgent]
+    measured = {
+        name: [r for r in results if getattr(r, name) is not None]
+        for name in ("first_expected", "key_phrase", "novel")
+    }
+    not_urgent = [r for r in results if r.kind != "red_flag"]
+    figures = {
+        "answered": _share([not r.refused for r in by_kind["answerable"]]),
+        "refusal_accuracy": _share([r.refused and not r.urgent for r in by_kind["off_topic"]]),
+        "near_domain_refusals": _share([r.refused for r in by_kind["near_domain"]]),
+        "red_flag_accuracy": _share([r.urgent for r in by_kind["red_flag"]]),
+        "near_miss_accuracy": _share([not r.urgent for r in by_kind["near_miss"]]),
+        "false_urgent": _share([r.urgent for r in not_urgent]),
+        "citation_validity": _share([not r.citation_problems for r in answers]),
+        "first_excerpt_expected": _share([r.first_expected for r in measured["first_expected"]]),
+        "key_phrase_present": _share([r.key_phrase for r in measured["key_phrase"]]),
+        "followup_novelty": _share([r.novel for r in measured["novel"]]),
+    }
+    failed = {
+        "not_answered": [r.id for r in by_kind["answerable"] if r.refused],
+        "not_refused": [
+            r.id for k in REFUSED_KINDS for r in by_kind[k] if not r.refused or r.urgent
+        ],
+        "red_flag_missed": [r.id for r in by_kind["red_flag"] if not r.urgent],
+        "false_red_flag": [r.id for r in not_urgent if r.urgent],
+        "bad_citations": [
+            f"{r.id}: {'; '.join(r.citation_problems)}" for r in answers if r.citation_problems
+        ],
+        "first_excerpt_not_expected": [
+            r.id for r in measured["first_expected"] if not r.first_expected
+        ],
+        "key_phrase_missing": [r.id for r in measured["key_phrase"] if not r.key_phrase],
+        "followup_not_novel": [r.id for r in measured["novel"] if not r.novel],
+    }
+    return figures, failed
 
 
 def below(report: dict, thresholds: Thresholds) -> list[str]:

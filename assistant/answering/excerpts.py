@@ -1,0 +1,113 @@
+"""An excerpt: a passage's own consecutive sentences around the one that answers, in order,
+with list lines kept as lines, its section heading above it and the answering sentences marked.
+
+Sentences are never taken out of their place: a sentence that leans on the one before it
+("This…", "Which is why…") brings that one along, a list announced with a colon brings its
+items, and a sentence that turns the thought ("But…", "However…") right after the window is
+kept, so an excerpt does not say the opposite of its page.
+"""
+
+import re
+from dataclasses import dataclass
+
+from assistant import markup
+from assistant.records import Chunk
+from assistant.text import sentence_spans
+
+# Openers that lean on the sentence before: quoted alone they dangle.
+_LEANS_BACK = re.compile(
+    r"^(?:this|that|these|those|it|its|they|them|which|so|thus|hence|therefore|also|and|"
+    r"but|or|then|here|there|such|both|another|again|however|because|as a result)\b",
+    re.I,
+)
+# Openers that turn or finish the thought of the sentence before.
+_TURNS = re.compile(
+    r"^(?:but|however|instead|yet|that said|actually|in fact|rather|although|though|"
+    r"the (?:truth|reality|problem) is)\b",
+    re.I,
+)
+_HEADING_MAX_WORDS = 12
+MAX_UNITS = 6  # sentences or list lines in one excerpt at most
+MAX_WORDS = 130
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or list line of a chunk: where it is, and whether it is a heading line."""
+
+    start: int
+    end: int
+    text: str
+    heading: bool
+
+
+def units(chunk: Chunk) -> list[Unit]:
+    """The sentences and lines of a chunk, headings flagged."""
+    text = chunk.text
+    found = []
+    for a, b in sentence_spans(text):
+        piece = text[a:b]
+        whole_line = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
+        found.append(Unit(a, b, piece, whole_line and is_heading(piece, chunk.section)))
+    return found
+
+
+def is_heading(line: str, section: str | None) -> bool:
+    """A line that names a section rather than says something."""
+    if section and " ".join(line.split()) == " ".join(section.split()):
+        return True
+    words = line.split()
+    return 0 < len(words) <= _HEADING_MAX_WORDS and not re.search(r"[.!?:;,\"”'’)]$", line)
+
+
+def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
+    """The [first, last] unit indexes of the excerpt around unit `best`."""
+    first = last = best
+    while first > 0 and _LEANS_BACK.match(found[first].text) and not found[first - 1].heading:
+        first -= 1
+    near = [i for i in sorted(marked) if abs(i - best) <= 2 and not found[i].heading]
+    first, last = min([first, *near]), max([last, *near])
+    if found[last].text.rstrip().endswith(":"):  # a list follows: keep its items
+        while last + 1 < len(found) and not found[last + 1].heading and last - first < MAX_UNITS:
+            last += 1
+    if last - first < 2 and last + 1 < len(found) and not found[last + 1].heading:
+        last += 1  # the sentence after rounds out the point
+    if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
+        last += 1
+    while last > best and (last - first >= MAX_UNITS or _words(found, first, last) > MAX_WORDS):
+        last -= 1
+    return first, last
+
+
+def _words(found: list[Unit], first: int, last: int) -> int:
+    return sum(len(found[i].text.split()) for i in range(first, last + 1))
+
+
+def render(chunk: Chunk, found: list[Unit], span: tuple[int, int], marked: set[int]) -> str:
+    """The excerpt as answer text: heading line, then the units as the source lays them out
+    (a line break where the source has one), the marked ones in bold."""
+    first, last = span
+    lines: list[str] = []
+    if chunk.section and not any(found[i].heading for i in range(first, last + 1)):
+        lines.append(markup.heading(chunk.section))
+    current = ""
+    for i in range(first, last + 1):
+        unit = found[i]
+        piece = markup.bold(unit.text) if i in marked else unit.text
+        if unit.heading:
+            piece = markup.heading(unit.text)
+        if current and "\n" in chunk.text[found[i - 1].end : unit.start]:
+            lines.append(current)
+            current = ""
+        current = f"{current} {piece}" if current else piece
+        if unit.heading:
+            lines.append(current)
+            current = ""
+    if current:
+        lines.append(current)
+    return "\n".join(lines)
+
+
+def quote(chunk: Chunk, found: list[Unit], span: tuple[int, int]) -> str:
+    """The excerpt's words exactly as they stand in the chunk (and so in its source)."""
+    return chunk.text[found[span[0]].start : found[span[1]].end]
