@@ -12,13 +12,13 @@ from assistant.records import Answer, Citation, Passage
 from assistant.text import split_sentences
 
 # The marker as answers carry it, and as the chat page splits text on it.
-MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[([0-9]+)\]")
 # One or more markers as a model may write them: `[1]`, `[1][3]`, `[1, 3]`, `[ 2 ]`.
 _LENIENT = re.compile(r"\s*(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\]\s*)+")
 _LEADING = re.compile(r"(?:\s*\[[\d,\s]+\])+")
 _NUMBER = re.compile(r"\d+")
 # A cited piece of an answer: its text, then its markers.
-_CITED = re.compile(r"(.+?)((?:\[\d+\])+)(?: |$)", re.S)
+_CITED = re.compile(r"(.+?)((?:\[[0-9]+\])+)(?: |$)", re.S)
 
 
 def marks(numbers: list[int]) -> str:
