@@ -2,8 +2,9 @@
 
 from assistant.links import format_timestamp, moment_label, moment_url
 from assistant.records import Answer, Citation
+from ui.api import source_body
 from ui.gradio_chat import answer_markdown
-from ui.render import citation_json, source_link
+from ui.render import source_link
 
 
 def test_timestamps_and_labels():
@@ -53,9 +54,9 @@ def test_chat_page_json_carries_the_moment_label():
     citation = Citation(
         1, "episode:42#transcript", "Hips", "https://cdn/ep42.mp3", "Q", "c1", 754.0, episode=42
     )
-    shown = citation_json(citation)
-    assert shown["moment"] == "Ep. 42 · 12:34"
-    assert shown["link"] == "https://cdn/ep42.mp3#t=754"
+    shown = source_body(citation)
+    assert shown.moment == "Ep. 42 · 12:34"
+    assert shown.link == "https://cdn/ep42.mp3#t=754"
 
 
 def test_the_moment_link_is_made_when_shown_from_stored_seconds():

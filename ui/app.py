@@ -1,12 +1,12 @@
-"""The web app: the chat at `/`, its iframe form at `/embed`, `/widget.js`, the JSON APIs,
-and the same chat as a Gradio app (with its `gradio_client` API) at `/gradio`.
+"""The web app: the chat at `/`, its iframe form at `/embed`, `/widget.js`, the JSON APIs
+(described at `/openapi.json`), and the same chat as a Gradio app (with its `gradio_client`
+API) at `/gradio`.
 
 The chat is a small page of our own (no framework) over a streaming NDJSON endpoint, so that
 every title, quote and question reaches the DOM as text, and the pages can carry a strict
 Content-Security-Policy (scripts and styles from this origin only, framing as configured).
 """
 
-import json
 import logging
 import math
 from collections.abc import Iterator
@@ -15,15 +15,27 @@ import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
 
 from assistant.answering import Assistant, check_question
 from assistant.records import Answer
 from assistant.settings import Settings
+from ui.api import (
+    AnswerBody,
+    AskResponse,
+    ChatFinal,
+    ChatPartial,
+    ErrorBody,
+    FeedbackRequest,
+    FeedbackResponse,
+    Health,
+    Question,
+    answer_body,
+)
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
 from ui.ratelimit import RateLimiter, wait_message
-from ui.render import STATIC_DIR, answer_json, chat_page, read_static, source_page
+from ui.render import STATIC_DIR, chat_page, read_static, source_page
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +47,14 @@ EXAMPLES = [
 ]
 GRADIO_PATH = "/gradio"
 HISTORY_TURNS = 5  # earlier (question, answer) pairs passed along with a question
-
-
-class AskRequest(BaseModel):
-    """Body of `POST /api/ask` and `POST /api/chat`."""
-
-    question: str
-    history: list[tuple[str, str]] = Field(default_factory=list, max_length=50)
-
-
-class FeedbackRequest(BaseModel):
-    """Body of `POST /api/feedback`: the id an answer came with, and 1 (up) or -1 (down)."""
-
-    id: str = Field(max_length=64)
-    vote: int
+REFUSALS = {
+    400: {"model": ErrorBody, "description": "The question is empty or too long."},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many questions from this client; `retry_after` seconds to wait.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+}
 
 
 def page_policy(frame_ancestors: list[str]) -> str:
@@ -60,19 +66,53 @@ def page_policy(frame_ancestors: list[str]) -> str:
     )
 
 
-def build_app(
-    assistant: Assistant,
-    feedback: FeedbackStore | None = None,
-    settings: Settings | None = None,
-) -> FastAPI:
-    """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages."""
-    settings = settings or assistant.settings
-    feedback = feedback or FeedbackStore(settings.feedback_path)
-    limiter = RateLimiter(settings.rate_limit_questions, settings.rate_limit_window_seconds)
-    own_page_policy = page_policy(["'self'"])
-    embed_policy = page_policy(["'self'", *settings.allowed_origins])
-    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+class QuestionGate:
+    """The length check and the per-client rate limit every question passes, whether it comes
+    through the JSON APIs or the Gradio app."""
+
+    def __init__(self, settings: Settings):
+        self.max_chars = settings.max_question_chars
+        self.limiter = RateLimiter(
+            settings.rate_limit_questions, settings.rate_limit_window_seconds
+        )
+
+    def problem(self, client: str, question: str) -> tuple[int, str, float] | None:
+        """Why a question may not be answered: (HTTP status, message, seconds to wait)."""
+        problem = check_question(question, self.max_chars)
+        if problem:
+            return 400, problem, 0.0
+        wait = self.limiter.check(client)
+        if wait:
+            log.info("rate limit reached by a client; %.1f s to wait", wait)
+            return 429, wait_message(wait), wait
+        return None
+
+    def refusal(self, request: Request, question: str) -> JSONResponse | None:
+        """Why this request may not be answered (too long, empty, too many), as JSON."""
+        client = request.client.host if request.client else "unknown"
+        problem = self.problem(client, question)
+        if problem is None:
+            return None
+        status, message, wait = problem
+        if status != 429:
+            body = ErrorBody(error=message).model_dump(exclude_none=True)
+            return JSONResponse(body, status_code=status)
+        seconds = max(1, math.ceil(wait))
+        return JSONResponse(
+            ErrorBody(error=message, retry_after=seconds).model_dump(),
+            status_code=429,
+            headers={"Retry-After": str(seconds)},
+        )
+
+    def message(self, client: str, question: str) -> str | None:
+        """Why a question may not be answered, as the message to show (for Gradio)."""
+        problem = self.problem(client, question)
+        return problem[1] if problem else None
+
+
+def add_security_headers(app: FastAPI, own_page_policy: str) -> None:
+    """Headers on every response; our HTML pages get `own_page_policy` unless a route sets its
+    own (`/embed`), Gradio's pages a policy of their own."""
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -87,38 +127,12 @@ def build_app(
             response.headers.setdefault("Content-Security-Policy", own_page_policy)
         return response
 
-    def question_problem(client: str, question: str) -> tuple[int, str, float] | None:
-        """Why a question may not be answered: (HTTP status, message, seconds to wait)."""
-        problem = check_question(question, settings.max_question_chars)
-        if problem:
-            return 400, problem, 0.0
-        wait = limiter.check(client)
-        if wait:
-            log.info("rate limit reached by a client; %.1f s to wait", wait)
-            return 429, wait_message(wait), wait
-        return None
 
-    def refuse_question(request: Request, question: str) -> JSONResponse | None:
-        """Why this request may not be answered (too long, empty, too many), as JSON."""
-        client = request.client.host if request.client else "unknown"
-        problem = question_problem(client, question)
-        if problem is None:
-            return None
-        status, message, wait = problem
-        if status != 429:
-            return JSONResponse({"error": message}, status_code=status)
-        seconds = max(1, math.ceil(wait))
-        return JSONResponse(
-            {"error": message, "retry_after": seconds},
-            status_code=429,
-            headers={"Retry-After": str(seconds)},
-        )
+def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
+    """The chat (`/`), its iframe form (`/embed`), `/widget.js` and the source pages."""
+    embed_policy = page_policy(["'self'", *settings.allowed_origins])
 
-    def keep(question: str, answer: Answer, payload: dict) -> str:
-        """Store the final answer for feedback and the owner's report; its id for votes."""
-        return feedback.record(question.strip(), answer, payload["sources"])
-
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
         return chat_page(
             title=TITLE,
@@ -128,7 +142,7 @@ def build_app(
             color=None,
         )
 
-    @app.get("/embed", response_class=HTMLResponse)
+    @app.get("/embed", response_class=HTMLResponse, include_in_schema=False)
     def embed(title: str = TITLE, color: str | None = None) -> HTMLResponse:
         page = chat_page(
             title=title[:80] or TITLE,
@@ -139,7 +153,7 @@ def build_app(
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": embed_policy})
 
-    @app.get("/widget.js")
+    @app.get("/widget.js", include_in_schema=False)
     def widget() -> Response:
         return Response(
             read_static("widget.js"),
@@ -147,53 +161,7 @@ def build_app(
             headers={"Cache-Control": "public, max-age=300"},
         )
 
-    @app.get("/healthz")
-    def healthz() -> dict:
-        return {"status": "ok", "chunks": assistant.store.count()}
-
-    @app.post("/api/ask")
-    def ask(body: AskRequest, request: Request) -> Response:
-        refusal = refuse_question(request, body.question)
-        if refusal:
-            return refusal
-        log.debug("question of %d characters", len(body.question))
-        answer = assistant.answer(body.question, body.history[-HISTORY_TURNS:])
-        payload = answer_json(answer)
-        exchange_id = keep(body.question, answer, payload)
-        return JSONResponse({"id": exchange_id, **answer.to_json(), **payload})
-
-    @app.post("/api/chat")
-    def chat(body: AskRequest, request: Request) -> Response:
-        refusal = refuse_question(request, body.question)
-        if refusal:
-            return refusal
-        log.debug("question of %d characters (streamed)", len(body.question))
-
-        def lines() -> Iterator[str]:
-            final = payload = None
-            for final in assistant.stream(body.question, body.history[-HISTORY_TURNS:]):
-                payload = answer_json(final)
-                yield json.dumps({"type": "partial", **payload}, ensure_ascii=False) + "\n"
-            if final is not None and payload is not None:
-                exchange_id = keep(body.question, final, payload)
-                done = {"type": "final", "id": exchange_id, **payload}
-                yield json.dumps(done, ensure_ascii=False) + "\n"
-
-        return StreamingResponse(
-            lines(),
-            media_type="application/x-ndjson",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-        )
-
-    @app.post("/api/feedback")
-    def vote(body: FeedbackRequest) -> dict:
-        if body.vote not in (1, -1):
-            raise HTTPException(422, "vote is 1 (helpful) or -1 (not helpful)")
-        if not feedback.vote(body.id, body.vote):
-            raise HTTPException(404, "No such answer")
-        return {"id": body.id, "vote": body.vote}
-
-    @app.get("/sources/{source_id:path}", response_class=HTMLResponse)
+    @app.get("/sources/{source_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def source(source_id: str, chunk: str | None = None) -> str:
         record = assistant.store.get_record(source_id)
         if record is None:
@@ -205,9 +173,123 @@ def build_app(
                 start, end = found[0].start_char, found[0].end_char
         return source_page(record.title, record.text, start, end)
 
-    def gradio_refusal(client: str, question: str) -> str | None:
-        problem = question_problem(client, question)
-        return problem[1] if problem else None
 
-    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gradio_refusal, HISTORY_TURNS)
+def add_question_routes(
+    app: FastAPI, assistant: Assistant, feedback: FeedbackStore, gate: QuestionGate
+) -> None:
+    """`POST /api/ask` (one JSON answer) and `POST /api/chat` (the answer streamed as NDJSON)."""
+
+    def keep(question: str, answer: Answer, body: AnswerBody) -> str:
+        """Store the final answer for feedback and the owner's report; its id for votes."""
+        sources = [s.model_dump() for s in body.sources]
+        return feedback.record(question.strip(), answer, sources)
+
+    @app.post("/api/ask", response_model=AskResponse, responses=REFUSALS)
+    def ask(body: Question, request: Request) -> AskResponse | JSONResponse:
+        refusal = gate.refusal(request, body.question)
+        if refusal:
+            return refusal
+        log.debug("question of %d characters", len(body.question))
+        answer = assistant.answer(body.question, body.history[-HISTORY_TURNS:])
+        shown = answer_body(answer)
+        return AskResponse(**dict(shown), id=keep(body.question, answer, shown))
+
+    @app.post(
+        "/api/chat",
+        response_class=StreamingResponse,
+        response_description="NDJSON: a `partial` event per line as the answer grows, then "
+        "one `final` event with the answer's id.",
+        responses=REFUSALS,
+    )
+    def chat(body: Question, request: Request) -> Response:
+        refusal = gate.refusal(request, body.question)
+        if refusal:
+            return refusal
+        log.debug("question of %d characters (streamed)", len(body.question))
+
+        def lines() -> Iterator[str]:
+            final = shown = None
+            for final in assistant.stream(body.question, body.history[-HISTORY_TURNS:]):
+                shown = answer_body(final)
+                yield ChatPartial(**dict(shown)).model_dump_json() + "\n"
+            if final is not None and shown is not None:
+                exchange_id = keep(body.question, final, shown)
+                yield ChatFinal(**dict(shown), id=exchange_id).model_dump_json() + "\n"
+
+        return StreamingResponse(
+            lines(),
+            media_type="application/x-ndjson",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+
+def add_api(
+    app: FastAPI, assistant: Assistant, feedback: FeedbackStore, gate: QuestionGate
+) -> None:
+    """The JSON API: questions, votes and `/healthz`."""
+    add_question_routes(app, assistant, feedback, gate)
+
+    @app.post(
+        "/api/feedback",
+        response_model=FeedbackResponse,
+        responses={404: {"description": "No such answer"}},
+    )
+    def vote(body: FeedbackRequest) -> FeedbackResponse:
+        if body.vote not in (1, -1):
+            raise HTTPException(422, "vote is 1 (helpful) or -1 (not helpful)")
+        if not feedback.vote(body.id, body.vote):
+            raise HTTPException(404, "No such answer")
+        return FeedbackResponse(id=body.id, vote=body.vote)
+
+    @app.get("/healthz", response_model=Health)
+    def healthz() -> Health:
+        return Health(chunks=assistant.store.count())
+
+
+def document_chat_stream(app: FastAPI) -> None:
+    """Describe `/api/chat`'s NDJSON lines in `/openapi.json`: FastAPI knows a streamed
+    response only as bytes, so the event models are added to the components here."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            refs, defs = models_json_schema(
+                [(ChatPartial, "serialization"), (ChatFinal, "serialization")],
+                ref_template="#/components/schemas/{model}",
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in defs["$defs"].items():
+                components.setdefault(name, definition)
+            partial, final = (refs[(m, "serialization")] for m in (ChatPartial, ChatFinal))
+            event = {
+                "oneOf": [partial, final],
+                "discriminator": {
+                    "propertyName": "type",
+                    "mapping": {"partial": partial["$ref"], "final": final["$ref"]},
+                },
+            }
+            ok = schema["paths"]["/api/chat"]["post"]["responses"]["200"]
+            ok["content"] = {"application/x-ndjson": {"schema": event}}
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def build_app(
+    assistant: Assistant,
+    feedback: FeedbackStore | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages."""
+    settings = settings or assistant.settings
+    feedback = feedback or FeedbackStore(settings.feedback_path)
+    gate = QuestionGate(settings)
+    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    add_security_headers(app, page_policy(["'self'"]))
+    add_pages(app, assistant, settings)
+    add_api(app, assistant, feedback, gate)
+    document_chat_stream(app)
+    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, HISTORY_TURNS)
     return gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)

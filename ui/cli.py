@@ -152,19 +152,19 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
       podcast-assistant ask "why isn't my piriformis stretch working?"
     """
     from assistant.answering import check_question
+    from assistant.records import Answer
+    from ui.api import answer_summary
 
     settings = _settings(ctx)
     problem = check_question(question, settings.max_question_chars)
     if problem:
         if as_json:
-            click.echo(
-                json.dumps({"answer": problem, "refused": True, "sources": [], "urgent": False})
-            )
+            click.echo(json.dumps(answer_summary(Answer(problem, refused=True))))
         raise click.UsageError(problem)
     assistant = _open_assistant(settings)
     answer = assistant.answer(question)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        click.echo(json.dumps(answer_summary(answer), ensure_ascii=False))
         return
     from assistant.links import moment_label
     from assistant.prompts import STANDING_NOTE

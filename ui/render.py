@@ -1,4 +1,5 @@
-"""Answers as JSON for the chat page, and pages as HTML; every piece of text is escaped first."""
+"""The chat and source pages as HTML (every piece of text escaped first), and where a citation
+links to."""
 
 import functools
 import html
@@ -7,9 +8,8 @@ from pathlib import Path
 from string import Template
 from urllib.parse import quote
 
-from assistant.links import moment_label, moment_url
-from assistant.prompts import STANDING_NOTE
-from assistant.records import Answer, Citation
+from assistant.links import moment_url
+from assistant.records import Citation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -33,28 +33,6 @@ def source_link(citation: Citation) -> str:
     if link:
         return link
     return f"/sources/{quote(citation.source_id, safe='')}?chunk={quote(citation.chunk_id)}#passage"
-
-
-def citation_json(citation: Citation) -> dict:
-    """A numbered source as the chat page shows it: title, quoted passage and link."""
-    return {
-        **citation.to_json(),
-        "quote": " ".join(citation.quote.split()),
-        "link": source_link(citation),
-        "start_seconds": citation.start_seconds,
-        "moment": moment_label(citation.episode, citation.start_seconds),
-    }
-
-
-def answer_json(answer: Answer) -> dict:
-    """An answer (possibly partial) as the chat page renders it; the page treats all as text."""
-    return {
-        "answer": answer.text,
-        "refused": answer.refused,
-        "urgent": answer.urgent,
-        "sources": [citation_json(c) for c in answer.sources],
-        "note": STANDING_NOTE,
-    }
 
 
 def chat_page(
