@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import gradio as gr
 
+from assistant import markup
 from assistant.answering import Assistant
 from assistant.citations import segments
 from assistant.links import moment_label
@@ -17,6 +18,8 @@ from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
 from ui.render import source_link
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+(.*)$")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
 
 
@@ -27,10 +30,7 @@ def escape_markdown(text: str) -> str:
 
 def answer_markdown(answer: Answer) -> str:
     """The answer with its `[n]` markers, then the numbered sources with quote and link."""
-    body = "".join(
-        f"[{part}]" if isinstance(part, int) else escape_markdown(part)
-        for part in segments(answer.text)
-    )  # citation markers stay readable
+    body = "\n\n".join(_markdown_line(line) for line in answer.text.splitlines() if line.strip())
     if answer.urgent:
         body = f"**{body}**"
     if not answer.sources:
@@ -46,6 +46,27 @@ def answer_markdown(answer: Answer) -> str:
         lines.append(f"   > {escape_markdown(' '.join(c.quote.split()))}")
     lines += ["", f"*{escape_markdown(STANDING_NOTE)}*"]
     return "\n".join(lines)
+
+
+def _inline(text: str) -> str:
+    """Text with its `[n]` markers readable and `**marked**` parts bold; all else literal."""
+    out = []
+    for i, part in enumerate(_BOLD.split(text)):
+        shown = "".join(
+            f"[{p}]" if isinstance(p, int) else escape_markdown(p) for p in segments(part)
+        )
+        out.append(f"**{shown.strip()}** " if i % 2 and shown.strip() else shown)
+    return "".join(out).strip()
+
+
+def _markdown_line(line: str) -> str:
+    """One line of the answer's markup (assistant/markup.py) as Gradio Markdown."""
+    if line.startswith(markup.HEADING):
+        return "#### " + escape_markdown(line.removeprefix(markup.HEADING))
+    item = _LIST_ITEM.match(line)
+    if item:
+        return "- " + _inline(item.group(1))
+    return _inline(line)
 
 
 def _history_pairs(history: list[dict]) -> list[tuple[str, str]]:

@@ -19,8 +19,8 @@ MAX_CACHED_SENTENCES = 50_000
 # so the cheap word-overlap ranking picks which of the candidates are worth it.
 MAX_SCORED = 10
 MARK_MARGIN = 0.05  # sentences this close to the best one's fit are marked too
-HEADING_WEIGHT = 0.15  # a title or section heading that names what was asked says "answer here"
-EXTRA_MARGIN = 0.06  # another source's excerpt is added when it scores this close to the lead
+HEADING_WEIGHT = 0.1  # a title or section heading that names what was asked says "answer here"
+EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this close to the lead
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
@@ -162,7 +162,7 @@ def _judge(relevant, candidates, similarity, seen, heading_fit) -> list[_Judged]
             continue
         best_sim, best = max(fresh)
         marked = {i for s, i in fresh if s >= best_sim - MARK_MARGIN}
-        score = 0.5 * relevant[rank].score + 0.5 * top + HEADING_WEIGHT * heading_fit[rank]
+        score = 0.7 * relevant[rank].score + 0.3 * top + HEADING_WEIGHT * heading_fit[rank]
         is_fresh = len(fresh) == len(scored)
         judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked, is_fresh))
     return sorted(judged, key=lambda j: (not j.fresh, -j.score))

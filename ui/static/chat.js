@@ -44,8 +44,7 @@
     return (hh ? hh + ":" : "") + mm + ":" + ss;
   }
 
-  function renderText(target, text, sourceIds) {
-    target.replaceChildren();
+  function appendInline(target, text, sourceIds) {
     splitCitations(text).forEach((part) => {
       if (typeof part === "string") {
         target.append(document.createTextNode(part));
@@ -68,6 +67,44 @@
       });
       target.append(a);
     });
+  }
+
+  // One line of an excerpt: **marked** parts (the sentences that answer) in <strong>.
+  function appendLine(target, line, sourceIds) {
+    line.split(/\*\*(.+?)\*\*/).forEach((part, i) => {
+      if (!part) return;
+      if (i % 2 === 1) {
+        const strong = el("strong", "answers");
+        appendInline(strong, part, sourceIds);
+        target.append(strong);
+      } else {
+        appendInline(target, part, sourceIds);
+      }
+    });
+  }
+
+  // The answer's light markup (assistant/markup.py): excerpts apart by a blank line, a
+  // "### " line is an excerpt's heading, "- " lines are list items. All as text nodes.
+  function renderText(target, text, sourceIds) {
+    target.replaceChildren();
+    let list = null;
+    for (const line of text.split("\n")) {
+      const item = line.match(/^\s*(?:[-•*]|\d+[.)])\s+(.*)$/);
+      if (!item) list = null;
+      if (!line.trim()) continue;
+      if (line.startsWith("### ")) {
+        target.append(el("h4", "excerpt-heading", line.slice(4)));
+      } else if (item) {
+        if (!list) target.append((list = el("ul", "excerpt-list")));
+        const li = el("li");
+        appendLine(li, item[1], sourceIds);
+        list.append(li);
+      } else {
+        const p = el("p");
+        appendLine(p, line, sourceIds);
+        target.append(p);
+      }
+    }
   }
 
   function renderSources(list, sources, prefix) {
@@ -196,7 +233,7 @@
     messages.append(el("div", "message question", question));
     const bubble = el("div", "message answer pending");
     bubble.id = "answer-" + ++answers;
-    bubble.append(el("p", "text", "Looking through the podcast"));
+    bubble.append(el("div", "text", "Looking through the podcast"));
     const list = el("ol", "sources");
     list.hidden = true;
     bubble.append(list);
