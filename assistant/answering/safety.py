@@ -10,10 +10,18 @@ never becomes "fever".
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import extractOne
 
 from assistant.embedding.packaged import vocabulary_words
 
 log = logging.getLogger(__name__)
+
+# Only this much of a text is read: questions are capped upstream, but a follow-up joined with
+# earlier turns is not, and the check must stay linear and bounded whatever arrives.
+MAX_CHECKED_CHARS = 4_000
 
 # Words the patterns key on; a token within a small edit distance of one is read as that word.
 _KEY_WORD_LIST = """
@@ -24,6 +32,7 @@ _KEY_WORD_LIST = """
     fractured crash retention wetting leaking
 """
 _KEY_WORDS = frozenset(_KEY_WORD_LIST.split())
+_KEY_WORDS_SORTED = sorted(_KEY_WORDS)
 
 _WORD = r"[a-z]+"
 
@@ -173,7 +182,7 @@ def normalise(text: str) -> str:
 
 def red_flags(question: str) -> list[RedFlag]:
     """Every red flag the question mentions (empty for an ordinary question)."""
-    text = normalise(question)
+    text = normalise(question[:MAX_CHECKED_CHARS])
     found = []
     for name, pattern in _PATTERNS:
         match = pattern.search(text)
@@ -184,27 +193,13 @@ def red_flags(question: str) -> list[RedFlag]:
     return found
 
 
+@lru_cache(maxsize=8192)
 def _correct(word: str) -> str:
+    """The key word `word` is a misspelling of, or `word` itself."""
     if len(word) < 5 or word in _KEY_WORDS or word in vocabulary_words():
         return word
     budget = 1 if len(word) < 8 else 2
-    best = min(sorted(_KEY_WORDS), key=lambda k: _distance(word, k, budget + 1))
-    return best if _distance(word, best, budget + 1) <= budget else word
-
-
-def _distance(a: str, b: str, cap: int) -> int:
-    """Damerau-Levenshtein distance (adjacent swaps count once), stopping early past `cap`."""
-    if abs(len(a) - len(b)) >= cap:
-        return cap
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) >= cap:
-            return cap
-        previous2, previous = previous, current
-    return previous[-1]
+    best = extractOne(
+        word, _KEY_WORDS_SORTED, scorer=DamerauLevenshtein.distance, score_cutoff=budget
+    )
+    return best[0] if best else word
