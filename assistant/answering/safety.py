@@ -1,157 +1,78 @@
 """Red-flag check: symptoms that need a doctor today, not an exercise, caught before retrieval.
 
-The check is a set of patterns over a normalised question. Normalising folds case, apostrophes
-("cant" = "can't") and misspellings of the key words ("bladdder", "incontinance") onto their
-spelling, so paraphrases and typos match without one exact string. A misspelling is only
-corrected when it is not itself an English word (the embedder's vocabulary decides), so "fewer"
-never becomes "fever".
+The check is a set of patterns (`red_flag_patterns`) over a normalised question, read in context.
+Normalising folds look-alike letters from other scripts, case, apostrophes ("cant" = "can't") and
+misspellings of the key words ("bladdder", "incontinance") onto their spelling, so paraphrases
+and typos match without one exact string. A misspelling is only corrected when it is not itself
+an English word (the embedder's vocabulary decides), so "fewer" never becomes "fever".
+
+A match is then read in its clause: a negated mention ("no fever", "never had cancer"), an
+acute event in the distant or resolved past ("car accident 10 years ago, fine since") and a
+general question with no first person in it ("can liver cancer be seen on an upper GI?") are
+not urgent. A history of cancer stays urgent when past, as long as back pain comes with it.
 """
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import extractOne
+
+from assistant.answering.red_flag_patterns import KEY_WORDS, NEEDS_PAIN, PAST_STILL_COUNTS, PATTERNS
 from assistant.embedding.packaged import vocabulary_words
 
 log = logging.getLogger(__name__)
 
-# Words the patterns key on; a token within a small edit distance of one is read as that word.
-_KEY_WORD_LIST = """
-    bladder bowel bowels control incontinence incontinent urinate urinating urine
-    numbness genitals genital groin saddle perineum buttocks weakness weaker paralysed
-    paralyzed paralysis fever feverish temperature cancer tumour tumor malignant chemotherapy
-    unexplained unintentional weight constant unrelenting accident collision fracture
-    fractured crash retention wetting leaking
-"""
-_KEY_WORDS = frozenset(_KEY_WORD_LIST.split())
+# Only this much of a text is read: questions are capped upstream, but a follow-up joined with
+# earlier turns is not, and the check must stay linear and bounded whatever arrives.
+MAX_CHECKED_CHARS = 4_000
+_KEY_WORDS_SORTED = sorted(KEY_WORDS)  # ties in the correction go to the first in this order
+_MAX_MATCHES = 20  # dismissed mentions of one flag looked past before giving up on it
 
+# Cyrillic and Greek letters that look like Latin ones ("blаdder" with a Cyrillic а).
+_LOOKALIKES = (
+    "аa еe оo рp сc уy хx іi јj ѕs ԁd ɡg ԛq ԝw һh ӏl "
+    "АA ВB ЕE КK МM НH ОO РP СC ТT ХX УY ІI ЈJ ЅS "
+    "αa οo ιi νv κk τt υu χx ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX"
+)
+_CONFUSABLES = str.maketrans(dict(_LOOKALIKES.split()))
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _WORD = r"[a-z]+"
 
-
-def _alternatives(*words: str) -> str:
-    return "(?:" + "|".join(words) + ")"
-
-
-_NEAR = r"\W+(?:\w+\W+){0,6}?"  # up to six words apart, same sentence or not
-_CANT = (
-    r"(?:can ?not|cant|could ?not|couldnt|unable to|not able to|no longer|struggl\w* to|hard to)"
+_CLAUSE_BREAK = re.compile(r"[.!?;]+|\b(?:but|though|although|however|now)\b")
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|nor|neither|none|dont|doesnt|didnt|havent|hasnt|hadnt|isnt|"
+    r"arent|wasnt|werent|deny|denies|denied|free of|ruled out)\b"
 )
-# Weakness counts when it is in both legs; "my legs feel weak after squats" is ordinary.
-_LEGS = r"(?:both legs|both of my legs|both feet|both my legs|both sides|both thighs)"
-
-# (red flag name, pattern); the name is for logs and tests, the listener sees URGENT_CARE.
-_PATTERNS: list[tuple[str, re.Pattern]] = [
-    (
-        "bladder or bowel control",
-        re.compile(
-            r"\b(?:incontinen\w*|wet(?:ting)? (?:my ?self|the bed|my pants)|"
-            r"(?:peed|pooed|pooped|soiled|messed) (?:my ?self|my pants)|"
-            r"(?:leak\w*|los\w*|lost|losing|no) (?:\w+ ){0,3}?(?:urine|pee|wee|poo|stool)|"
-            r"urinary retention|retention of urine|"
-            rf"{_CANT}{_NEAR}(?:pee|wee|urinate|poo|poop|empty my bladder|"
-            r"go to the (?:toilet|loo|bathroom)|"
-            r"hold (?:it|my (?:pee|wee|urine|bladder|bowels?))|feel (?:when|if) i need)|"
-            r"(?:pee|wee|urine|urinating) (?:won'?t|will not|doesn'?t|does not) "
-            r"(?:come|start|flow))\b"
-            rf"|\b(?:bladder|bowels?)\b.{{0,60}}?\b(?:control|leak\w*|accidents?|retention|"
-            r"emptying|empty|incontinen\w*|problems?|issues?|trouble|weird|changed?|not working|"
-            r"gone|lost|numb)\b"
-            rf"|\b(?:control|lost|losing|loss)\b.{{0,40}}?\b(?:bladder|bowels?)\b"
-        ),
-    ),
-    (
-        "saddle numbness",
-        re.compile(
-            r"\b(?:numb\w*|no feeling|can'?t feel|cannot feel|lost (?:the )?feeling|"
-            r"loss of (?:feeling|sensation)|pins and needles|tingl\w*|dead)\b.{0,40}?"
-            r"\b(?:down there|groin|genitals?|genital area|private (?:parts|area)|privates|"
-            r"between (?:my|the) legs|saddle|crotch|perineum|anus|back passage|"
-            r"(?:bum|butt) ?hole|when i wipe|inner thighs? and (?:groin|bottom))\b"
-            r"|\bsaddle (?:an(?:a)?esthesia|numbness|area)\b"
-            r"|\b(?:groin|genitals?|down there|crotch|between my legs)\b.{0,30}?\b(?:numb\w*|"
-            r"no feeling|tingl\w*|(?:has )?gone dead)\b"
-        ),
-    ),
-    (
-        "progressive or both-sided leg weakness",
-        re.compile(
-            rf"\b{_LEGS}\b.{{0,40}}?\b(?:weak\w*|giving (?:way|out)|give (?:way|out)|"
-            r"gave (?:way|out)|buckl\w*|collaps\w*|numb\w*|paraly\w*)"
-            r"|\b(?:legs?|knees?)\b.{0,20}?\b(?:giv(?:es|ing)|gave|give) (?:way|out)\b"
-            r"|\b(?:legs?|knees?)\b.{0,20}?\b(?:buckl\w*|collaps\w*|paraly\w*)"
-            rf"|\b(?:weak\w*|numb\w*)\b.{{0,25}}?\bin {_LEGS}\b"
-            r"|\b(?:leg|foot|feet|legs)\b.{0,40}?\b(?:getting|growing|becoming|gets|got|"
-            r"more and more|"
-            r"keeps getting|is getting) (?:weaker|worse and weaker|more weak|numb(?:er)?|floppy)\b"
-            r"|\b(?:weakness|numbness)\b.{0,40}?\b(?:spreading|getting worse|progress\w*|"
-            r"worse every day|worse each day|worsening)\b"
-            r"|\bfoot ?drop\b|\bdrop ?foot\b|\b(?:foot|toes) (?:is |are )?(?:slapping|dragging)\b"
-            rf"|\b{_CANT}\b.{{0,20}}?\b(?:lift|raise|pick up) my (?:foot|feet|toes)\b"
-            rf"|\b{_CANT}\b.{{0,10}}?\b(?:walk|stand(?: up)?)\b (?:at all|any ?more)"
-            r"|\b(?:tripping|trip) over my (?:own )?(?:foot|feet|toes)\b"
-        ),
-    ),
-    (
-        "back pain with fever",
-        re.compile(
-            r"\b(?:fever\w*|high temperature|running a temperature|a temperature|temp of|"
-            r"chills|shivering|night sweats|sweats at night)\b"
-        ),
-    ),
-    (
-        "after major trauma",
-        re.compile(
-            r"\b(?:car (?:crash|accident|wreck)|road (?:traffic )?accident|motorbike accident|"
-            r"(?:crash|collision|accident|wreck)\b.{0,30}?\b(?:car|motorbike|bike|bicycle|"
-            r"motorcycle|truck|bus|work|ski\w*)|"
-            r"(?:fell|fall(?:en)?|falling|came off|thrown) (?:\w+ ){0,3}?(?:off|from|down) "
-            r"(?:\w+ ){0,3}?(?:ladder|roof|height|horse|stairs|steps|bike|motorbike|scaffold\w*|"
-            r"tree|wall|balcony)|"
-            r"(?:was |got )?hit by (?:a )?(?:car|bus|truck|van|bike)|"
-            r"broken? (?:my )?(?:back|spine|vertebra\w*)|fractur\w*|major (?:fall|trauma|accident)|"
-            r"serious (?:fall|accident|injury)|trauma(?:tic)?)\b"
-        ),
-    ),
-    (
-        "history of cancer",
-        re.compile(
-            r"\b(?:cancer\w*|tumou?rs?|malignan\w*|chemo\w*|radiotherapy|radiation therapy|"
-            r"oncolog\w*|metasta\w*|lymphoma|myeloma|leuk(?:a)?emia|carcinoma)\b"
-        ),
-    ),
-    (
-        "unexplained weight loss",
-        re.compile(
-            r"\b(?:los(?:t|ing|e)|dropp(?:ed|ing)|shed) (?:\w+ ){0,4}?\d*\s?"
-            r"(?:weight|kilos?|kg|pounds|"
-            r"lbs|stone)\b(?=.{0,60}?\b(?:without (?:trying|dieting|meaning to)|"
-            r"for no (?:\w+ )?reason|not (?:been )?(?:trying|dieting)|no idea why|"
-            r"don'?t know why|unexplain\w*|by accident|not on a diet|no reason)\b)"
-            r"|\b(?:unexplain\w*|unintentional\w*|unintended|mysterious|sudden|rapid)\b.{0,15}?"
-            r"\bweight ?loss\b"
-            r"|\bweight (?:keeps )?(?:dropping|falling off)\b"
-            r"|\b(?:without (?:trying|dieting)|for no reason)\b.{0,40}?\blos(?:t|ing|e) "
-            r"(?:\w+ ){0,3}?weight\b"
-        ),
-    ),
-    (
-        "constant night pain",
-        re.compile(
-            r"\b(?:constant|unrelenting|relentless|non ?stop|all night|every night|never stops|"
-            r"doesn'?t (?:ease|stop|go away|let up)|won'?t (?:ease|stop|go away|let up)|"
-            r"no position|whatever position|no matter (?:how|what|which))\b"
-            r".{0,60}?\b(?:night|nights|nighttime|night time|in bed|lying down|at rest|resting|"
-            r"sleep\w*)\b"
-            r"|\b(?:night|nights|nighttime|night time|in bed|lying down|at rest|resting|sleep\w*)\b"
-            r".{0,60}?\b(?:constant|unrelenting|relentless|non ?stop|never (?:stops|eases)|"
-            r"doesn'?t (?:ease|stop|go away|let up)|won'?t (?:ease|stop|go away|let up)|"
-            r"no position|in any position|whatever position|no matter (?:how|what|which) "
-            r"(?:i|position))\b"
-            r"|\b(?:pain|ache|hurts?)\b.{0,20}?\b(?:worse|worst) at night\b(?=.{0,40}?\b(?:rest|"
-            r"lying|still|nothing helps|every night)\b)"
-        ),
-    ),
-]
+_NEGATION_REACH = 4  # words: "i dont have any tingling or numbness", "no loss of bladder control"
+# A negated ability is the symptom itself: "i dont have control of my bladder".
+_ABILITY = re.compile(r"(?:control|feel|feeling|sensation|able)\b")
+_RESOLVED = re.compile(
+    r"\b(?:(?:years?|decades?|long time|long) (?:ago|back)|last year|as a (?:kid|child|teen\w*)|"
+    r"when i was (?:a kid|a child|young\w*|little|at school|a teen\w*)|in my (?:teens|youth)|"
+    r"used to|(?:long|all|its|it was|completely|totally) gone|gone now|went away|resolved|"
+    r"cleared(?: up)?|sorted|fine since|fine ever since|fine now|better now|all clear|"
+    r"(?:been|was) (?:totally |completely |absolutely )?(?:fine|ok|okay|good)|"
+    r"recovered|healed|fixed|no problems since)\b"
+)
+# "it never went away", "wont clear up": a resolution cue that is negated says the opposite.
+_UNRESOLVED = re.compile(
+    r"\b(?:not|never|wont|doesnt|didnt|hasnt|havent|isnt|hardly)\W+(?:\w+\W+)?$"
+)
+# A negation reaches across a list of symptoms ("no fever or chills") but not into a new
+# statement ("no fever, i cant pee"; "no fever and i cant pee").
+_NEGATION_STOP = re.compile(r",|\band (?:i|im|ive|my|it|its|now|then|the)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|im|ive)\b")
+_QUESTION_OPENING = re.compile(
+    r"\s*(?:what|whats|which|who|why|how|when|where|can|could|does|do|did|is|are|was|were|"
+    r"should|would|will|may|might)\b"
+)
+_PAIN = re.compile(
+    r"\b(?:pain\w*|ache\w*|aching|hurt\w*|sore\w*|agony|stiff\w*|killing|throbb\w*)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -163,48 +84,91 @@ class RedFlag:
 
 
 def normalise(text: str) -> str:
-    """Lower case, apostrophes dropped from contractions, key words' misspellings corrected."""
+    """Look-alike letters folded to Latin, lower case, apostrophes dropped from contractions,
+    key words' misspellings corrected."""
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_CONFUSABLES)
     text = text.lower().replace("’", "'").replace("‘", "'")
-    text = re.sub(r"\b(can|don|won|doesn|isn|couldn|wouldn|didn)'t\b", r"\1t", text)
+    text = re.sub(r"\b(\w+)n't\b", r"\1nt", text)
+    text = re.sub(r"\b(i|he|she|it)'(m|ve|s)\b", r"\1\2", text)
+    text = re.sub(r"\bcan not\b", "cannot", text)
     text = text.replace("can ot", "cannot")
     words = re.split(f"({_WORD})", text)
     return "".join(_correct(w) if re.fullmatch(_WORD, w) else w for w in words)
 
 
 def red_flags(question: str) -> list[RedFlag]:
-    """Every red flag the question mentions (empty for an ordinary question)."""
-    text = normalise(question)
+    """Every red flag the question mentions as the listener's own, current problem (empty for
+    an ordinary question, a negated or resolved symptom, or a general question)."""
+    text = normalise(question[:MAX_CHECKED_CHARS])
+    if _is_general_question(text):
+        return []
     found = []
-    for name, pattern in _PATTERNS:
-        match = pattern.search(text)
-        if match:
+    for name, pattern in PATTERNS:
+        match = _current_mention(name, pattern, text)
+        if match and (name not in NEEDS_PAIN or _PAIN.search(text)):
             found.append(RedFlag(name, match.group(0)))
     if found:
         log.debug("red flags: %s", [f.name for f in found])
     return found
 
 
+def _current_mention(name: str, pattern: re.Pattern, text: str) -> re.Match | None:
+    """The first match of `pattern` that is neither negated nor (for acute flags) resolved."""
+    pos = 0
+    for _ in range(_MAX_MATCHES):
+        match = pattern.search(text, pos)
+        if match is None:
+            return None
+        clause, rest = _clause_around(text, match.start())
+        before = text[clause : match.start()]
+        resolved = name not in PAST_STILL_COUNTS and _is_resolved(
+            before + " " + text[match.end() : rest]
+        )
+        if not _is_negated(before, match.group(0)) and not resolved:
+            return match
+        pos = max(match.end(), match.start() + 1)  # "no tingling or numbness down there"
+    return None
+
+
+def _clause_around(text: str, at: int) -> tuple[int, int]:
+    """Where the clause holding `at` starts, and where the clause after it ends."""
+    start, ends = 0, []
+    for brk in _CLAUSE_BREAK.finditer(text):
+        if brk.end() <= at or brk.start() == at:  # a match may open its clause ("now its both")
+            start = min(brk.end(), at)
+        elif brk.start() > at:
+            ends.append(brk.start())
+            if len(ends) == 2:
+                break
+    return start, ends[-1] if len(ends) == 2 else len(text)
+
+
+def _is_negated(before: str, matched: str) -> bool:
+    """Whether a negation cue stands just before the match in its statement ("no fever")."""
+    if _ABILITY.match(matched):
+        return False
+    before = _NEGATION_STOP.split(before)[-1]
+    window = " ".join(re.findall(r"[a-z]+(?: of)?", before)[-_NEGATION_REACH:])
+    return bool(_NEGATION.search(window))
+
+
+def _is_resolved(span: str) -> bool:
+    """Whether the span puts the event in the distant or resolved past ("fine since")."""
+    return any(not _UNRESOLVED.search(span[: cue.start()]) for cue in _RESOLVED.finditer(span))
+
+
+def _is_general_question(text: str) -> bool:
+    """A question about a condition in general: opens like a question, no "I" or "my" in it."""
+    return bool(_QUESTION_OPENING.match(text)) and not _FIRST_PERSON.search(text)
+
+
+@lru_cache(maxsize=8192)
 def _correct(word: str) -> str:
-    if len(word) < 5 or word in _KEY_WORDS or word in vocabulary_words():
+    """The key word `word` is a misspelling of, or `word` itself."""
+    if len(word) < 5 or word in KEY_WORDS or word in vocabulary_words():
         return word
     budget = 1 if len(word) < 8 else 2
-    best = min(sorted(_KEY_WORDS), key=lambda k: _distance(word, k, budget + 1))
-    return best if _distance(word, best, budget + 1) <= budget else word
-
-
-def _distance(a: str, b: str, cap: int) -> int:
-    """Damerau-Levenshtein distance (adjacent swaps count once), stopping early past `cap`."""
-    if abs(len(a) - len(b)) >= cap:
-        return cap
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) >= cap:
-            return cap
-        previous2, previous = previous, current
-    return previous[-1]
+    best = extractOne(
+        word, _KEY_WORDS_SORTED, scorer=DamerauLevenshtein.distance, score_cutoff=budget
+    )
+    return best[0] if best else word
