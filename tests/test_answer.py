@@ -5,8 +5,12 @@ import re
 import pytest
 from conftest import ARTICLE_TITLE
 
+from assistant import markup
+from assistant.answering import excerpts
 from assistant.answering.extractive import MAX_SCORED, ExtractiveAnswerer
-from assistant.prompts import CANNOT_ANSWER
+from assistant.citations import cited_pieces
+from assistant.prompts import ALL_SAID, CANNOT_ANSWER
+from assistant.records import Chunk
 from assistant.text import normalize_space
 
 
@@ -19,18 +23,45 @@ def test_piriformis_question_quotes_the_article(assistant):
     assert "[1]" in answer.text
 
 
-def test_every_answer_sentence_is_a_verbatim_cited_quote(assistant, shipped):
+def test_an_answer_is_verbatim_excerpts_with_the_answer_marked(assistant, shipped):
     _, store = shipped
     answer = assistant.answer("should I stretch my hamstrings?")
     source_text = normalize_space(store.get_record(answer.sources[0].source_id).text)
-    pieces = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text)
-    assert 2 <= len(pieces) <= 5
-    numbers = {s.n for s in answer.sources}
-    for sentence, n in pieces:
-        assert int(n) in numbers
-        cited = next(s for s in answer.sources if s.n == int(n))
-        assert normalize_space(sentence) in normalize_space(cited.quote)
+    pieces, tail = cited_pieces(answer.text)
+    assert not tail and 1 <= len(pieces) <= 3
+    assert "**" in pieces[0][0]  # the sentence that answers is marked
+    for text, numbers in pieces:
+        assert len(numbers) == 1
+        cited = next(s for s in answer.sources if s.n == numbers[0])
+        quoted = normalize_space(" ".join(markup.body_lines(text)))
+        assert quoted == normalize_space(cited.quote)
         assert normalize_space(cited.quote) in source_text
+    assert len({s.source_id for s in answer.sources}) == len(answer.sources)
+
+
+def test_a_sentence_that_leans_back_brings_the_one_before():
+    chunk = Chunk("c", "s", "article", "T", "Hips matter a lot. This is why squats help.", 0, 0, 44)
+    found = excerpts.units(chunk)
+    assert excerpts.window(found, 1, {1})[0] == 0
+
+
+def test_a_list_announced_with_a_colon_keeps_its_items():
+    text = "Do these three things:\n- squat to a chair\n- hip hinge\n- step ups\nThat is all."
+    chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    first, last = excerpts.window(found, 0, {0})
+    rendered = excerpts.render(chunk, found, (first, last), {0})
+    assert rendered.splitlines()[1:4] == ["- squat to a chair", "- hip hinge", "- step ups"]
+
+
+def test_a_follow_up_quotes_something_new_or_says_that_is_all(assistant):
+    first = assistant.answer("why isn't my piriformis stretch working?")
+    history = [("why isn't my piriformis stretch working?", first.text)]
+    again = assistant.answer("why isn't my piriformis stretch working?", history)
+    before = {normalize_space(s.quote) for s in first.sources}
+    assert again.text == ALL_SAID or all(
+        normalize_space(s.quote) not in before for s in again.sources
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,7 +94,7 @@ def test_stream_grows_to_the_final_answer(assistant):
     steps = list(assistant.stream(question))
     final = assistant.answer(question)
     assert steps[-1] == final
-    assert len(steps) >= 2
+    assert len(steps) == len(cited_pieces(final.text)[0])
     for earlier, later in zip(steps, steps[1:], strict=False):
         assert later.text.startswith(earlier.text)
         assert {s.n for s in earlier.sources} <= {s.n for s in later.sources}

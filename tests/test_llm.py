@@ -51,7 +51,7 @@ def scripted(*replies: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
 
 
-def answerer(model, fallback=lambda q, p: FALLBACK) -> LLMAnswerer:
+def answerer(model, fallback=lambda q, p, seen=frozenset(): FALLBACK) -> LLMAnswerer:
     return LLMAnswerer(model, fallback, min_relevance=0.33)
 
 

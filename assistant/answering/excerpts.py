@@ -26,6 +26,7 @@ _TURNS = re.compile(
     r"the (?:truth|reality|problem) is)\b",
     re.I,
 )
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 _HEADING_MAX_WORDS = 12
 MAX_UNITS = 6  # sentences or list lines in one excerpt at most
 MAX_WORDS = 130
@@ -57,6 +58,8 @@ def is_heading(line: str, section: str | None) -> bool:
     if section and " ".join(line.split()) == " ".join(section.split()):
         return True
     words = line.split()
+    if _LIST_ITEM.match(line):
+        return False
     return 0 < len(words) <= _HEADING_MAX_WORDS and not re.search(r"[.!?:;,\"”'’)]$", line)
 
 
