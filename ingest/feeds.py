@@ -44,11 +44,9 @@ class Episode:
     published: str | None  # ISO 8601 in UTC, e.g. "2020-10-09T04:30:38+00:00"
     audio_url: str | None
     audio_type: str | None
-    duration: int | None  # seconds
     number: int | None
     description: str  # HTML from content:encoded, else the description/summary
     transcripts: tuple[TranscriptLink, ...] = ()
-    enclosures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,7 +243,6 @@ def _episode(entry: dict, extra: dict, base: str) -> Episode:
     # Some feeds carry their audio only as Media RSS `media:content`.
     listed = entry.get("enclosures") or entry.get("media_content") or []
     enclosures = [e for e in listed if (e.get("href") or e.get("url") or "").strip()]
-    hrefs = tuple(urljoin(base, (e.get("href") or e.get("url")).strip()) for e in enclosures)
     audio = next(
         (e for e in enclosures if str(e.get("type", "")).startswith(("audio", "video"))),
         enclosures[0] if enclosures else None,
@@ -269,9 +266,7 @@ def _episode(entry: dict, extra: dict, base: str) -> Episode:
         published=parse_date(entry.get("published") or entry.get("updated")),
         audio_url=audio_url,
         audio_type=(audio.get("type") or None) if audio else None,
-        duration=parse_duration(entry.get("itunes_duration")),
         number=_episode_number(extra["number"], entry.get("itunes_episode")),
         description=description or "",
         transcripts=transcripts,
-        enclosures=hrefs,
     )
