@@ -106,7 +106,6 @@ def chunk_source(
     `count_tokens` counts one text as the model does ([CLS] and [SEP] included);
     `count_many`, if given, counts a list of texts in one call (faster, same figures).
     """
-    text = source.text
     count_many = count_many or (lambda texts: [count_tokens(t) for t in texts])
 
     def count(s: str) -> int:  # tokens without the [CLS]/[SEP] pair, so counts add up
@@ -118,16 +117,38 @@ def chunk_source(
     def limit(section: str | None) -> int:  # room for the passage once the header is in
         return budget - title_tokens - (count(section) if section else 0)
 
+    units = _fitting_units(source, count, count_many, limit)
+    chunks = _chunks(source, units, _pack(units, limit))
+    sizes = count_many([embedding_text(c) for c in chunks])  # the guarantee, checked for real
+    for chunk, size in zip(chunks, sizes, strict=True):
+        if size > max_tokens:
+            raise ValueError(
+                f"chunk {chunk.position} of {source.source_id} exceeds {max_tokens} tokens"
+            )
+    return chunks
+
+
+def _fitting_units(
+    source: Source,
+    count: Callable[[str], int],
+    count_many: CountMany,
+    limit: Callable[[str | None], int],
+) -> list[_Unit]:
+    """The source's headings and sentences, a sentence too long for its chunk cut in pieces."""
     # A transcript has no headings: a short turn ("Exactly.") is speech, not a section title.
-    timed = bool(source.timeline)
     units: list[_Unit] = []
-    for unit in _units(text, count_many, headings=not timed):
+    for unit in _units(source.text, count_many, headings=not source.timeline):
         room = limit(unit.section)
         if room < 16:
             raise ValueError(f"the title or a heading of {source.source_id} is too long to embed")
-        units.extend(_split_long(unit, text, room, count) if unit.tokens > room else [unit])
+        units.extend(_split_long(unit, source.text, room, count) if unit.tokens > room else [unit])
+    return units
 
-    spans: list[tuple[int, int]] = []  # [first, last) unit indexes of each chunk
+
+def _pack(units: list[_Unit], limit: Callable[[str | None], int]) -> list[tuple[int, int]]:
+    """[first, last) unit indexes of each chunk: units packed within a section up to its limit,
+    one sentence of overlap between neighbours."""
+    spans: list[tuple[int, int]] = []
     i = 0
     while i < len(units):
         j, used = i, 0
@@ -144,18 +165,22 @@ def chunk_source(
         # One sentence of overlap, unless the chunk is a single sentence or ends its section.
         overlap = j - i > 1 and j < len(units) and units[j].section == units[j - 1].section
         i = j - 1 if overlap and not units[j - 1].is_heading else j
+    return spans
 
+
+def _chunks(source: Source, units: list[_Unit], spans: list[tuple[int, int]]) -> list[Chunk]:
+    """A chunk per span; its id is a hash of its source, header and text (numbered if repeated)."""
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for position, (a, b) in enumerate(spans):
         start, end = units[a].start, units[b - 1].end
-        body = text[start:end]
+        body = source.text[start:end]
         section = units[a].section
         key = f"{source.source_id}\0{context_header(source.title, section, body)}\0{body}"
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
         seen[digest] = seen.get(digest, 0) + 1
         chunk_id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
-        fields = _moment(source, start, end) if timed else {}
+        fields = _moment(source, start, end) if source.timeline else {}
         chunk = Chunk(
             chunk_id=chunk_id,
             source_id=source.source_id,
@@ -173,12 +198,6 @@ def chunk_source(
             **fields,
         )
         chunks.append(chunk)
-    sizes = count_many([embedding_text(c) for c in chunks])  # the guarantee, checked for real
-    for chunk, size in zip(chunks, sizes, strict=True):
-        if size > max_tokens:
-            raise ValueError(
-                f"chunk {chunk.position} of {source.source_id} exceeds {max_tokens} tokens"
-            )
     return chunks
 
 

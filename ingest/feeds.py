@@ -44,11 +44,9 @@ class Episode:
     published: str | None  # ISO 8601 in UTC, e.g. "2020-10-09T04:30:38+00:00"
     audio_url: str | None
     audio_type: str | None
-    duration: int | None  # seconds
     number: int | None
     description: str  # HTML from content:encoded, else the description/summary
     transcripts: tuple[TranscriptLink, ...] = ()
-    enclosures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,25 +86,46 @@ def parse_duration(value: str | None) -> int | None:
 
 
 def parse_date(value: str | None) -> str | None:
-    """ISO 8601 (UTC) of a feed date as found in the wild, or None when it is not a date."""
+    """ISO 8601 (UTC) of a date string feedparser could not read (`parse_feed` takes
+    feedparser's own reading first): Unix timestamps, foreign month names, "May 3, 2013"...;
+    None when it is not a date."""
     if not value or not value.strip():
         return None
+    text = _date_text(value)
+    try:
+        if re.fullmatch(r"\d{9,10}", text):  # a Unix timestamp, as some generators write
+            dt = datetime.fromtimestamp(int(text), UTC)
+        else:
+            dt = _lenient_date(text)
+            if dt is None:
+                return None
+            dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # year 0, a zone offset of a day or more
+        return None
+    return _plausible(dt)
+
+
+def _entry_date(entry: dict) -> str | None:
+    """An item's date: its published (else updated) date as feedparser parsed it, or, where
+    feedparser could not, as `parse_date` reads the string."""
+    key = "published" if entry.get("published") else "updated"
+    value, parsed = entry.get(key), entry.get(f"{key}_parsed")
+    # feedparser reads a Unix timestamp as a date in the year 1159.
+    if parsed is None or not value or re.fullmatch(r"\d{9,10}", _date_text(value)):
+        return parse_date(value)
+    try:
+        return _plausible(datetime.fromtimestamp(calendar.timegm(parsed), UTC))
+    except (ValueError, OverflowError):  # year 0, a zone offset of a day or more
+        return None
+
+
+def _date_text(value: str) -> str:
+    """A date string without markup, runs of spaces or ordinal suffixes ("31st")."""
     text = " ".join(re.sub(r"<[^>]+>", " ", value).split())
-    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
-    if re.fullmatch(r"\d{9,10}", text):  # a Unix timestamp, as some generators write
-        dt = datetime.fromtimestamp(int(text), UTC)
-    else:
-        parsed = feedparser.datetimes._parse_date(text)  # the handlers feedparser itself uses
-        try:
-            if parsed is not None:
-                dt = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-            else:
-                dt = _lenient_date(text)
-                if dt is None:
-                    return None
-                dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
-        except (ValueError, OverflowError):  # year 0, a zone offset of a day or more
-            return None
+    return re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
+
+
+def _plausible(dt: datetime) -> str | None:
     # A lenient reading of junk ("0837") lands centuries away; podcasts began in 2004.
     return dt.isoformat() if 1995 <= dt.year <= datetime.now(UTC).year + 1 else None
 
@@ -245,7 +264,6 @@ def _episode(entry: dict, extra: dict, base: str) -> Episode:
     # Some feeds carry their audio only as Media RSS `media:content`.
     listed = entry.get("enclosures") or entry.get("media_content") or []
     enclosures = [e for e in listed if (e.get("href") or e.get("url") or "").strip()]
-    hrefs = tuple(urljoin(base, (e.get("href") or e.get("url")).strip()) for e in enclosures)
     audio = next(
         (e for e in enclosures if str(e.get("type", "")).startswith(("audio", "video"))),
         enclosures[0] if enclosures else None,
@@ -266,12 +284,10 @@ def _episode(entry: dict, extra: dict, base: str) -> Episode:
         guid=guid,
         title=title or "Untitled episode",
         link=urljoin(base, link) if link else None,
-        published=parse_date(entry.get("published") or entry.get("updated")),
+        published=_entry_date(entry),
         audio_url=audio_url,
         audio_type=(audio.get("type") or None) if audio else None,
-        duration=parse_duration(entry.get("itunes_duration")),
         number=_episode_number(extra["number"], entry.get("itunes_episode")),
         description=description or "",
         transcripts=transcripts,
-        enclosures=hrefs,
     )

@@ -100,6 +100,34 @@ def ingest_sources(
     """
     started = time.perf_counter()
     report = IngestReport(failed=list(failures), dry_run=dry_run)
+    plan = _plan(sources, store, embedder, chunk_tokens, report)
+    reusable = store.existing_chunk_ids([c.chunk_id for p in plan for c in p.chunks])
+    to_embed = sum(1 for p in plan for c in p.chunks if c.chunk_id not in reusable)
+    for planned in plan:
+        action = "add" if planned.old is None else "update"
+        report.changes.append((action, planned.source.source_id, planned.source.title))
+    removable = _removable(store, sources, report.failed, prune_origins)
+    report.changes.extend(("remove", r.source_id, r.title) for r in removable)
+    if dry_run:
+        report.chunks_to_embed = to_embed
+        report.added = sum(1 for p in plan if p.old is None)
+        report.updated = len(plan) - report.added
+        report.removed = len(removable)
+    else:
+        _apply(plan, removable, reusable, to_embed, store, embedder, progress, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan(
+    sources: Sequence[Source],
+    store: Store,
+    embedder: Embedder,
+    chunk_tokens: int,
+    report: IngestReport,
+) -> list[_Planned]:
+    """The new and changed sources with their chunks; counts the unchanged ones in `report`
+    and adds a failure for each source that can't be chunked."""
     plan: list[_Planned] = []
     known = store.get_records([s.source_id for s in sources])  # one query, not one per source
     for source in sources:
@@ -122,21 +150,20 @@ def ingest_sources(
             )
             continue
         plan.append(_Planned(source, digest, chunks, record))
+    return plan
 
-    reusable = store.existing_chunk_ids([c.chunk_id for p in plan for c in p.chunks])
-    to_embed = sum(1 for p in plan for c in p.chunks if c.chunk_id not in reusable)
-    for planned in plan:
-        action = "add" if planned.old is None else "update"
-        report.changes.append((action, planned.source.source_id, planned.source.title))
-    removable = _removable(store, sources, report.failed, prune_origins)
-    report.changes.extend(("remove", r.source_id, r.title) for r in removable)
-    if dry_run:
-        report.chunks_to_embed = to_embed
-        report.added = sum(1 for p in plan if p.old is None)
-        report.updated = len(plan) - report.added
-        report.removed = len(removable)
-        report.seconds = time.perf_counter() - started
-        return report
+
+def _apply(
+    plan: list[_Planned],
+    removable: list[SourceRecord],
+    reusable: set[str],
+    to_embed: int,
+    store: Store,
+    embedder: Embedder,
+    progress: bool | None,
+    report: IngestReport,
+) -> None:
+    """Embed and write the planned sources group by group, then remove what is to go."""
     with tqdm(total=to_embed, unit="chunk", desc="embedding", disable=_quiet(progress)) as bar:
         for group in _groups(plan):
             report.chunks_embedded += _commit_group(group, reusable, store, embedder, bar)
@@ -154,8 +181,6 @@ def ingest_sources(
         swept = store.sweep_orphans()
         if swept:
             log.info("removed %d chunks left behind by an interrupted ingest", swept)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _removable(

@@ -5,6 +5,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from xml.sax.saxutils import escape
 
 import pytest
 from conftest import TEST_DATA
@@ -55,9 +56,6 @@ def test_real_world_feeds(path):
     for episode in feed.episodes:
         assert episode.guid and episode.title
         assert episode.published is None or datetime.fromisoformat(episode.published).tzinfo
-    durations = re.findall(r"<itunes:duration[^>]*>\s*([^<]*?)\s*</itunes:duration>", raw)
-    parsed = [e.duration for e in feed.episodes if e.duration is not None]
-    assert len(parsed) == sum(parse_duration(d) is not None for d in durations)
     if _items(raw):
         assert all(e.published for e in feed.episodes)  # every one of these feeds dates items
 
@@ -81,7 +79,6 @@ def test_se_radio_episode_fields():
     feed = parse_feed((FEEDS / "real_world/node-podcast-parser/se-radio.xml").read_bytes(), "x")
     first = feed.episodes[0]
     assert first.published == "2016-01-28T18:06:52+00:00"
-    assert first.duration == 3793  # <itunes:duration>1:03:13</itunes:duration>
     assert first.audio_url.endswith(
         "SE-Radio-Episode-248-Axel-Rauschmayer-on-JavaScript-and-ECMAScript-6.mp3"
     )
@@ -108,15 +105,25 @@ def test_durations_found_in_the_wild():
         assert parse_duration(junk) is None
 
 
+def _published(values: list[str]) -> dict[str, str | None]:
+    """Each date string as an item's pubDate read back: feedparser's reading, else ours."""
+    items = "".join(
+        f"<item><title>{i}</title><pubDate>{escape(v)}</pubDate></item>"
+        for i, v in enumerate(values)
+    )
+    feed = parse_feed(
+        f"<rss version='2.0'><channel><title>x</title>{items}</channel></rss>".encode()
+    )
+    return {v: e.published for v, e in zip(values, feed.episodes, strict=True)}
+
+
 def test_dates_found_in_the_wild():
     lines = (FEEDS / "field_values" / "problemdates.txt").read_text().split("\n")
-    values = [v for v in lines if v.strip()]
-    parsed = dict.fromkeys(values)
-    parsed = {v: parse_date(v) for v in parsed}  # each distinct string once
+    parsed = _published(list(dict.fromkeys(v for v in lines if v.strip())))  # each string once
     # Dates other parsers failed on; many are junk ("24:30:00", "[time]", mojibake).
     assert sum(p is not None for p in parsed.values()) / len(parsed) > 0.55
-    real = [v for v in (FEEDS / "field_values" / "realproblemdates.txt").read_text().split("\n")]
-    assert sum(parse_date(v) is not None for v in real if v.strip()) >= 46
+    real = (FEEDS / "field_values" / "realproblemdates.txt").read_text().split("\n")
+    assert sum(p is not None for p in _published([v for v in real if v.strip()]).values()) >= 46
     # Where the standard library reads a well-formed RFC 822 date with a numeric zone, we agree.
     checked = 0
     for value, ours in parsed.items():
@@ -140,8 +147,8 @@ CASES = sorted(p for p in GPODDER.glob("*.rss") if p.with_suffix(".json").exists
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_gpodder_edge_cases(path):
-    """Where gpodder's expectations apply to us: durations, dates, episode numbers, transcript
-    and enclosure URLs, GUIDs. (gpodder drops items without an enclosure, a podcast player's
+    """Where gpodder's expectations apply to us: dates, episode numbers, transcript and audio
+    URLs, GUIDs. (gpodder drops items without an enclosure, a podcast player's
     choice; we keep them, since their pages and notes are content.)"""
     expected = json.loads(path.with_suffix(".json").read_text())
     raw = path.read_text()
@@ -153,7 +160,6 @@ def test_gpodder_edge_cases(path):
         candidates = by_title.get(want["title"] or "Untitled episode") or feed.episodes
         urls = [e["url"] for e in want["enclosures"]]
         ours = next((e for e in candidates if not urls or e.audio_url in urls), candidates[0])
-        assert (ours.duration or 0) == want["total_time"], want["title"]
         if want["published"]:
             published = datetime.fromisoformat(ours.published)
             assert abs(published - datetime.fromtimestamp(want["published"], UTC)) < timedelta(
@@ -164,7 +170,7 @@ def test_gpodder_edge_cases(path):
         if want.get("transcript_url"):
             assert want["transcript_url"] in [t.url for t in ours.transcripts]
         if urls:
-            assert ours.audio_url in urls and set(ours.enclosures) <= set(urls)
+            assert ours.audio_url in urls
         if "<guid" in raw:
             assert ours.guid == want["guid"]
     assert len(feed.episodes) >= len(expected["episodes"])

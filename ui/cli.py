@@ -102,28 +102,15 @@ def ingest(
     """
     from ingest.errors import SourceError
     from ingest.feeds import FeedError
-    from ingest.sync import parse_interval, run_every, run_ingest
+    from ingest.sync import run_every, run_ingest
 
     settings = _settings(ctx)
     roots = list(paths) or ([] if feeds else [settings.corpus_dir])
-    interval = None
-    if every:
-        try:
-            interval = parse_interval(every)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--every") from exc
+    interval = _interval(every) if every else None
 
     def once() -> bool:
         report = run_ingest(settings, roots, feeds, prune=prune, dry_run=dry_run)
-        for failure in report.failed:
-            click.echo(f"skipped: {failure.message}", err=True)
-        if dry_run and not as_json:
-            for action, source_id, title in report.changes:
-                click.echo(f"would {action}: {title} ({source_id})")
-        if as_json:
-            click.echo(json.dumps(report.to_json(), ensure_ascii=False))
-        else:
-            click.echo(f"ingest: {report.summary()}", err=True)
+        _echo_ingest_report(report, dry_run=dry_run, as_json=as_json)
         return not report.failed
 
     try:
@@ -138,6 +125,30 @@ def ingest(
         ctx.exit(130)
     if not ok:
         ctx.exit(1)
+
+
+def _interval(every: str) -> float:
+    """Seconds in `--every`'s INTERVAL, or a usage error naming the option."""
+    from ingest.sync import parse_interval
+
+    try:
+        return parse_interval(every)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from exc
+
+
+def _echo_ingest_report(report, *, dry_run: bool, as_json: bool) -> None:
+    """An ingest report: skipped sources on stderr, in a dry run the would-be changes, then
+    the summary (one JSON object on stdout with `--json`)."""
+    for failure in report.failed:
+        click.echo(f"skipped: {failure.message}", err=True)
+    if dry_run and not as_json:
+        for action, source_id, title in report.changes:
+            click.echo(f"would {action}: {title} ({source_id})")
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(f"ingest: {report.summary()}", err=True)
 
 
 @main.command()

@@ -1,0 +1,147 @@
+"""Serving figures: `serve` start-up time and peak RSS, and N concurrent clients asking."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from bench.passages import REPO, load_queries
+from bench.report import Report, percentile
+
+
+def bench_serve(rep: Report, settings, passages) -> None:
+    """Start `serve`, time it to /healthz, hammer it with N clients, record its peak RSS."""
+    import psutil
+
+    port = _free_port()
+    started = time.perf_counter()
+    proc = _start_serve(settings, port)
+    try:
+        ps = psutil.Process(proc.pid)
+        up, peak = _wait_until_up(proc, port, ps, started)
+        rep.add(
+            "serve", "seconds from start to /healthz answering", f"{up:.1f} s" if up else "never"
+        )
+        if up is None:
+            return
+        questions = [q for q, _ in load_queries()]
+        served, errors, times, peak = asyncio.run(
+            _load(port, questions, rep.args.clients, rep.args.duration, ps, peak)
+        )
+        _add_load_figures(rep, served, errors, times, peak)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _start_serve(settings, port: int) -> subprocess.Popen:
+    # All clients come from 127.0.0.1, which the per-client rate limit would stop after a few
+    # questions: the load test measures capacity, so the limit is lifted for it.
+    env = {
+        **os.environ,
+        "PODCAST_ASSISTANT_DATA_DIR": str(settings.data_dir),
+        "PODCAST_ASSISTANT_RATE_LIMIT_QUESTIONS": str(10**9),
+    }
+    cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)]
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+
+
+def _wait_until_up(proc, port: int, ps, started: float) -> tuple[float | None, int]:
+    """Seconds from `started` until /healthz answers (None after 300 s), and the peak RSS."""
+    import httpx
+
+    peak = 0
+    while time.perf_counter() - started < 300:
+        peak = max(peak, _rss(ps))
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return time.perf_counter() - started, peak
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve exited with {proc.returncode}")
+    return None, peak
+
+
+def _add_load_figures(rep: Report, served: int, errors: int, times: list[float], peak: int):
+    rep.add(
+        "serve",
+        "peak RSS of serve (incl. children), through the load test",
+        f"{peak / 2**20:.0f} MB",
+        "≤ 1.5 GB",
+        peak <= 1.5 * 2**30,
+    )
+    rep.add(
+        "load",
+        f"{rep.args.clients} clients × {rep.args.duration:.0f} s: served / errors",
+        f"{served} / {errors}",
+        "0 errors",
+        errors == 0,
+    )
+    if times:
+        rep.add(
+            "load",
+            "request latency p50 / p95 under that load",
+            f"{percentile(times, 50):.0f} / {percentile(times, 95):.0f} ms",
+        )
+
+
+async def _load(port: int, questions: list[str], clients: int, duration: float, ps, peak: int):
+    import httpx
+
+    served = errors = 0
+    times: list[float] = []
+    deadline = time.perf_counter() + duration
+    limits = httpx.Limits(max_connections=clients)
+
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=180, limits=limits
+    ) as http:
+
+        async def client(n: int) -> None:
+            nonlocal served, errors
+            i = n
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                try:
+                    r = await http.post(
+                        "/api/ask", json={"question": questions[i % len(questions)]}
+                    )
+                    ok = r.status_code == 200 and "answer" in r.json()
+                except (httpx.HTTPError, ValueError):
+                    ok = False
+                if ok:
+                    served += 1
+                    times.append((time.perf_counter() - start) * 1000)
+                else:
+                    errors += 1
+                i += clients
+
+        async def sample() -> None:
+            nonlocal peak
+            while time.perf_counter() < deadline:
+                peak = max(peak, _rss(ps))
+                await asyncio.sleep(0.5)
+
+        await asyncio.gather(sample(), *(client(n) for n in range(clients)))
+    return served, errors, times, peak
+
+
+def _rss(ps) -> int:
+    import psutil
+
+    try:
+        return ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+    except psutil.Error:
+        return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
