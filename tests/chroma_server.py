@@ -105,7 +105,7 @@ def chroma_overrides(request, chroma_mode) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _chroma_env(request, chroma_mode, monkeypatch) -> None:
+def _chroma_env(request, chroma_mode, monkeypatch, clean_env) -> None:
     if chroma_mode == "server":
         monkeypatch.setenv("PODCAST_ASSISTANT_CHROMA_URL", request.getfixturevalue("chroma_server"))
         monkeypatch.setenv("PODCAST_ASSISTANT_COLLECTION", unique_collection())

@@ -1,5 +1,7 @@
-"""Shared fixtures: the real embedder (loaded once), settings and stores in temp dirs."""
+"""Shared fixtures: a clean environment, the real embedder (loaded once), settings and stores in
+temp dirs."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,8 +20,39 @@ ARTICLE_TITLE = "Why Your Hips Are Breaking Your Back?"
 TEST_DATA = REPO / "tests" / "data"
 SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
 
-# Store tests run on the embedded store and on a real `chroma run` server (see chroma_server.py).
-pytest_plugins = ["chroma_server"]
+# Store tests run on the embedded store and on a real `chroma run` server (see chroma_server.py);
+# pytester runs a pytest inside a test (test_clean_env.py).
+pytest_plugins = ["chroma_server", "pytester"]
+
+# What a developer's shell may hold that would send a test to a real server or a paid model.
+SHELL_PREFIXES = ("PODCAST_ASSISTANT_",)
+SHELL_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_BASE",
+    "ANTHROPIC_API_KEY",
+    "OLLAMA_HOST",
+)
+
+
+def shell_variables() -> list[str]:
+    """Names in os.environ that tests must not see."""
+    return [
+        name for name in os.environ if name.startswith(SHELL_PREFIXES) or name in SHELL_VARIABLES
+    ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any fixture runs: session fixtures build Settings too, and subprocesses inherit.
+    for name in shell_variables():
+        del os.environ[name]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch) -> None:
+    """Every test starts without the shell's settings (and without any a test leaked)."""
+    for name in shell_variables():
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
