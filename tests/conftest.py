@@ -1,5 +1,5 @@
-"""Shared fixtures: a clean environment, the real embedder (loaded once), settings and stores in
-temp dirs."""
+"""Shared fixtures: a clean environment, the real embedder (loaded once, its ONNX file built once
+per machine), settings and stores in temp dirs."""
 
 import os
 import shutil
@@ -56,8 +56,26 @@ def clean_env(monkeypatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return load_embedder()
+def onnx_cache(request, tmp_path_factory) -> Path:
+    """Where the exported ONNX models are kept: pytest's cache, so the export (most of a
+    minute) happens once per machine, not once per run; a temp dir without the cache plugin."""
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+
+
+def share_onnx_cache(data_dir: Path, onnx_cache: Path) -> None:
+    """Let a data dir's `models/` be the shared cache, so nothing there exports the model again
+    (`onnx_model` names its files by a hash of weights and recipe)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "models").symlink_to(onnx_cache, target_is_directory=True)
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory, onnx_cache) -> Embedder:
+    """The real model on the default backend, loaded once for the process."""
+    data_dir = tmp_path_factory.mktemp("embedder")
+    share_onnx_cache(data_dir, onnx_cache)
+    return load_embedder(Settings(data_dir=data_dir))
 
 
 @pytest.fixture
