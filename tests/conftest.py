@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_embedder import FakeEmbedder, assistant_with
 
 from assistant.embedding import Embedder, load_embedder
 from assistant.settings import Settings
@@ -128,6 +129,25 @@ def shipped(tmp_path_factory, embedder, chroma_overrides):
     store = Store(settings)
     ingest_folder(settings, store, embedder)
     return settings, store
+
+
+@pytest.fixture(scope="session")
+def fake_shipped(tmp_path_factory):
+    """Settings, an embedded store and the fake embedder that filled it with the shipped
+    corpus: for tests of logic (citation shape, streaming, the eval harness), not of the model."""
+    embedder = FakeEmbedder()
+    # A question shares a few words with a passage of a hundred: the fake's cosines run lower
+    # than the model's, and so does its gate (France still scores 0.13, hamstrings 0.29).
+    settings = make_settings(tmp_path_factory.mktemp("fake-shipped"), CORPUS, min_relevance=0.2)
+    store = Store(settings)
+    ingest_folder(settings, store, embedder)
+    return settings, store, embedder
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(fake_shipped):
+    """An assistant over the shipped corpus on the fake embedder."""
+    return assistant_with(fake_shipped[2], *fake_shipped[:2])
 
 
 @pytest.fixture(scope="session")
