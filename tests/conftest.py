@@ -131,6 +131,12 @@ def shipped(tmp_path_factory, embedder, chroma_overrides):
     return settings, store
 
 
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    """A fresh fake embedder (its `encoded` list starts empty)."""
+    return FakeEmbedder()
+
+
 @pytest.fixture(scope="session")
 def fake_shipped(tmp_path_factory):
     """Settings, an embedded store and the fake embedder that filled it with the shipped
