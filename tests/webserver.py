@@ -10,6 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import uvicorn
 
+# How often a stdlib server's loop checks for shutdown(): the default half second, waited once
+# per server, added seconds to the suite.
+POLL = 0.02
+
 
 @contextlib.contextmanager
 def serve_app(app, port: int | None = None) -> Iterator[str]:
@@ -62,7 +66,7 @@ def serve_page(html: str | Callable[[], str], port: int | None = None) -> Iterat
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port or 0), Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
