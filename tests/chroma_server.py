@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-BOTH_BACKENDS = {"test_ingest", "test_answer", "test_cli"}
+# Answering reads the store through the same calls either way (and the CLI tests ask too), so
+# test_answer runs on the embedded store only.
+BOTH_BACKENDS = {"test_ingest", "test_cli"}
 _names = itertools.count()
 
 
@@ -105,7 +107,7 @@ def chroma_overrides(request, chroma_mode) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _chroma_env(request, chroma_mode, monkeypatch) -> None:
+def _chroma_env(request, chroma_mode, monkeypatch, clean_env) -> None:
     if chroma_mode == "server":
         monkeypatch.setenv("PODCAST_ASSISTANT_CHROMA_URL", request.getfixturevalue("chroma_server"))
         monkeypatch.setenv("PODCAST_ASSISTANT_COLLECTION", unique_collection())

@@ -1,9 +1,12 @@
-"""Shared fixtures: the real embedder (loaded once), settings and stores in temp dirs."""
+"""Shared fixtures: a clean environment, the real embedder (loaded once, its ONNX file built once
+per machine), settings and stores in temp dirs."""
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from fake_embedder import FakeEmbedder, assistant_with
 
 from assistant.embedding import Embedder, load_embedder
 from assistant.settings import Settings
@@ -18,13 +21,62 @@ ARTICLE_TITLE = "Why Your Hips Are Breaking Your Back?"
 TEST_DATA = REPO / "tests" / "data"
 SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
 
-# Store tests run on the embedded store and on a real `chroma run` server (see chroma_server.py).
-pytest_plugins = ["chroma_server"]
+# Store tests run on the embedded store and on a real `chroma run` server (see chroma_server.py);
+# pytester runs a pytest inside a test (test_clean_env.py).
+pytest_plugins = ["chroma_server", "pytester"]
+
+# What a developer's shell may hold that would send a test to a real server or a paid model.
+SHELL_PREFIXES = ("PODCAST_ASSISTANT_",)
+SHELL_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_BASE",
+    "ANTHROPIC_API_KEY",
+    "OLLAMA_HOST",
+)
+
+
+def shell_variables() -> list[str]:
+    """Names in os.environ that tests must not see."""
+    return [
+        name for name in os.environ if name.startswith(SHELL_PREFIXES) or name in SHELL_VARIABLES
+    ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any fixture runs: session fixtures build Settings too, and subprocesses inherit.
+    for name in shell_variables():
+        del os.environ[name]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch) -> None:
+    """Every test starts without the shell's settings (and without any a test leaked)."""
+    for name in shell_variables():
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return load_embedder()
+def onnx_cache(request, tmp_path_factory) -> Path:
+    """Where the exported ONNX models are kept: pytest's cache, so the export (most of a
+    minute) happens once per machine, not once per run; a temp dir without the cache plugin."""
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+
+
+def share_onnx_cache(data_dir: Path, onnx_cache: Path) -> None:
+    """Let a data dir's `models/` be the shared cache, so nothing there exports the model again
+    (`onnx_model` names its files by a hash of weights and recipe)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "models").symlink_to(onnx_cache, target_is_directory=True)
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory, onnx_cache) -> Embedder:
+    """The real model on the default backend, loaded once for the process."""
+    data_dir = tmp_path_factory.mktemp("embedder")
+    share_onnx_cache(data_dir, onnx_cache)
+    return load_embedder(Settings(data_dir=data_dir))
 
 
 @pytest.fixture
@@ -77,6 +129,31 @@ def shipped(tmp_path_factory, embedder, chroma_overrides):
     store = Store(settings)
     ingest_folder(settings, store, embedder)
     return settings, store
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    """A fresh fake embedder (its `encoded` list starts empty)."""
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_shipped(tmp_path_factory):
+    """Settings, an embedded store and the fake embedder that filled it with the shipped
+    corpus: for tests of logic (citation shape, streaming, the eval harness), not of the model."""
+    embedder = FakeEmbedder()
+    # A question shares a few words with a passage of a hundred: the fake's cosines run lower
+    # than the model's, and so does its gate (France still scores 0.13, hamstrings 0.29).
+    settings = make_settings(tmp_path_factory.mktemp("fake-shipped"), CORPUS, min_relevance=0.2)
+    store = Store(settings)
+    ingest_folder(settings, store, embedder)
+    return settings, store, embedder
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(fake_shipped):
+    """An assistant over the shipped corpus on the fake embedder."""
+    return assistant_with(fake_shipped[2], *fake_shipped[:2])
 
 
 @pytest.fixture(scope="session")

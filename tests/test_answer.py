@@ -1,4 +1,8 @@
-"""Answers from the shipped corpus: cited quotes, refusals, and questions that can't be taken."""
+"""Answers from the shipped corpus: cited quotes, refusals, and questions that can't be taken.
+
+What an answer says is the real model's work; its shape (verbatim cited quotes, streaming,
+messages for questions that can't be taken) is the code's, tested on the fake embedder.
+"""
 
 import re
 
@@ -23,9 +27,9 @@ def test_piriformis_question_quotes_the_article(assistant):
     assert "[1]" in answer.text
 
 
-def test_an_answer_is_verbatim_excerpts_with_the_answer_marked(assistant, shipped):
-    _, store = shipped
-    answer = assistant.answer("should I stretch my hamstrings?")
+def test_an_answer_is_verbatim_excerpts_with_the_answer_marked(fake_assistant):
+    store = fake_assistant.store
+    answer = fake_assistant.answer("should I stretch my hamstrings?")
     source_text = normalize_space(store.get_record(answer.sources[0].source_id).text)
     pieces, tail = cited_pieces(answer.text)
     assert not tail and 1 <= len(pieces) <= 3
@@ -83,16 +87,16 @@ def test_off_topic_questions_are_refused(assistant, question):
         ("why " * 5000, "20,000 characters"),
     ],
 )
-def test_questions_that_cannot_be_taken_get_a_clear_message(assistant, question, expected):
-    answer = assistant.answer(question)
+def test_questions_that_cannot_be_taken_get_a_clear_message(fake_assistant, question, expected):
+    answer = fake_assistant.answer(question)
     assert answer.refused and answer.sources == []
     assert expected in answer.text
 
 
-def test_stream_grows_to_the_final_answer(assistant):
+def test_stream_grows_to_the_final_answer(fake_assistant):
     question = "why isn't my piriformis stretch working?"
-    steps = list(assistant.stream(question))
-    final = assistant.answer(question)
+    steps = list(fake_assistant.stream(question))
+    final = fake_assistant.answer(question)
     assert steps[-1] == final
     assert len(steps) == len(cited_pieces(final.text)[0])
     for earlier, later in zip(steps, steps[1:], strict=False):
@@ -100,8 +104,9 @@ def test_stream_grows_to_the_final_answer(assistant):
         assert {s.n for s in earlier.sources} <= {s.n for s in later.sources}
 
 
-def test_stream_of_a_refusal_is_one_step(assistant):
-    assert [a.text for a in assistant.stream("What is the capital of France?")] == [CANNOT_ANSWER]
+def test_stream_of_a_refusal_is_one_step(fake_assistant):
+    steps = fake_assistant.stream("What is the capital of France?")
+    assert [a.text for a in steps] == [CANNOT_ANSWER]
 
 
 def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, encoded):

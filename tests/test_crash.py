@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import REPO, TEST_DATA
+from conftest import REPO, TEST_DATA, share_onnx_cache
 
 from assistant.settings import Settings
 from assistant.store import Store
@@ -24,13 +24,16 @@ def _snapshot(settings: Settings) -> tuple[set[str], int, list[tuple[str, str]]]
     return {c.chunk_id for c in store.all_chunks()}, store.count(), records
 
 
-def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(tmp_path, embedder):
+def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(
+    tmp_path, embedder, onnx_cache
+):
     reference = Settings(data_dir=tmp_path / "reference", corpus_dir=tmp_path)
     run_ingest(reference, [SAMPLE], embedder=embedder, progress=False)
     ids, count, records = _snapshot(reference)
     assert count > 2 * GROUP_CHUNKS  # several commit groups: the kill lands between two
 
     crashed = Settings(data_dir=tmp_path / "crashed", corpus_dir=tmp_path)
+    share_onnx_cache(crashed.data_dir, onnx_cache)  # the CLI loads the model, no export
     command = [sys.executable, "-m", "ui.cli", "-v", "--data-dir", str(crashed.data_dir)]
     process = subprocess.Popen(
         [*command, "ingest", str(SAMPLE)],

@@ -15,12 +15,6 @@ MEDQUAD = SHARED_TESTDATA / "medquad" / "corpus.jsonl"
 
 
 @pytest.fixture(scope="session")
-def model_cache(request):
-    # Kept across runs in pytest's cache: building the graph takes most of a minute.
-    return request.config.cache.mkdir("onnx-models")
-
-
-@pytest.fixture(scope="session")
 def torch_embedder(tmp_path_factory) -> Embedder:
     """The reference: sentence-transformers on torch, whatever the default backend is."""
     embedder = load_embedder(Settings(data_dir=tmp_path_factory.mktemp("t"), embed_backend="torch"))
@@ -29,10 +23,10 @@ def torch_embedder(tmp_path_factory) -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def onnx_embedders(model_cache) -> dict[str, OnnxEmbedder]:
+def onnx_embedders(onnx_cache) -> dict[str, OnnxEmbedder]:
     return {
-        "onnx": OnnxEmbedder(onnx_model(model_cache), "onnx"),
-        "onnx-int8": OnnxEmbedder(onnx_model(model_cache, quantized=True), "onnx-int8"),
+        "onnx": OnnxEmbedder(onnx_model(onnx_cache), "onnx"),
+        "onnx-int8": OnnxEmbedder(onnx_model(onnx_cache, quantized=True), "onnx-int8"),
     }
 
 
@@ -45,15 +39,18 @@ def _texts() -> list[str]:
     return [*texts, long, "piriformis", "Why does my back hurt when I sit?", ""]
 
 
+@pytest.fixture(scope="module")
+def torch_vectors(torch_embedder: Embedder) -> np.ndarray:
+    """The reference vectors of `_texts()`, encoded once for both ONNX backends."""
+    return torch_embedder.encode(_texts())
+
+
 @pytest.mark.parametrize(
     ("backend", "mean_floor", "worst_floor"), [("onnx", 0.999, 0.999), ("onnx-int8", 0.99, 0.97)]
 )
-def test_onnx_vectors_match_torch(
-    torch_embedder: Embedder, onnx_embedders, backend, mean_floor, worst_floor
-):
-    texts = _texts()
-    ours = onnx_embedders[backend].encode(texts)
-    ref = torch_embedder.encode(texts)
+def test_onnx_vectors_match_torch(torch_vectors, onnx_embedders, backend, mean_floor, worst_floor):
+    ours = onnx_embedders[backend].encode(_texts())
+    ref = torch_vectors
     assert ours.shape == ref.shape
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-3)
     cosine = (ours * ref).sum(axis=1)
@@ -77,9 +74,9 @@ def test_token_counting_and_window_are_unchanged(torch_embedder: Embedder, onnx_
             assert onnx.count_tokens(text) == torch_embedder.count_tokens(text)
 
 
-def test_the_exported_model_is_built_once_and_reused(model_cache):
-    first = onnx_model(model_cache)
+def test_the_exported_model_is_built_once_and_reused(onnx_cache):
+    first = onnx_model(onnx_cache)
     stamp = os.stat(first).st_mtime_ns
-    assert onnx_model(model_cache) == first
+    assert onnx_model(onnx_cache) == first
     assert os.stat(first).st_mtime_ns == stamp
-    assert not [p for p in model_cache.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in onnx_cache.iterdir() if p.name.endswith(".tmp")]

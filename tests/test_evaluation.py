@@ -5,10 +5,13 @@ import json
 import pytest
 from click.testing import CliRunner
 from conftest import ARTICLE, REPO
+from fake_embedder import assistant_with
 from fake_llm import MisbehavingChatModel
 
 from assistant.answering import Assistant
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.evaluation import (
+    Case,
     EvalFileError,
     Thresholds,
     below,
@@ -70,6 +73,31 @@ def test_citation_problems_are_all_found():
     assert "[3] cites no source" in problems
     assert "source 2 is listed but never cited" in problems
     assert "the quote of [2] is not in s" in problems
+
+
+def test_an_answer_with_bad_citations_lowers_citation_validity(fake_shipped):
+    """The shipped answerers cite by construction, so their 1.0 alone proves little: an
+    answerer that quotes what no source says must be caught by the same figures."""
+    settings, store, embedder = fake_shipped
+    extractive = ExtractiveAnswerer(embedder, settings.min_relevance)
+    source_id = store.records()[0].source_id
+    invented = Answer(
+        "Squats heal every back in a week. [1]",
+        False,
+        [Citation(1, source_id, "T", None, "Squats heal every back in a week.", "c1")],
+    )
+
+    def answerer(question, passages, seen=frozenset()):
+        return invented if "squats" in question else extractive(question, passages, seen)
+
+    cases = [
+        Case("good", "answerable", "should I stretch my hamstrings?"),
+        Case("bad", "answerable", "do squats heal my back?"),
+    ]
+    report = evaluate(assistant_with(embedder, settings, store, answerer), cases)
+    assert report["figures"]["citation_validity"] == 0.5
+    assert report["failed"]["bad_citations"] == [f"bad: the quote of [1] is not in {source_id}"]
+    assert below(report, ISSUE_THRESHOLDS) == ["citation_validity 0.500 is below 1.000"]
 
 
 def _check(report: dict) -> None:

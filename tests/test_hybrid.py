@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from conftest import ingest_folder, make_settings
 
@@ -44,11 +45,23 @@ def test_rare_terms_are_found_by_keyword(shipped, embedder, query, term):
 
 
 def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
+    """A passage's score is its cosine plus keyword_weight times a coverage in [0, 1], keyword-
+    only hits included; so scores lie in [-1, 1 + keyword_weight], whatever the corpus."""
     _, store = shipped
     retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=2)
-    passages = retriever.passages("rectus femoris sartorius")
-    assert all(-1.0 <= p.score <= 1.0 for p in passages)
-    assert len({p.chunk.chunk_id for p in passages}) == len(passages)
+    query = "rectus femoris sartorius"
+    passages = retriever.passages(query)
+    ids = [p.chunk.chunk_id for p in passages]
+    assert len(set(ids)) == len(ids)
+    dense = {p.chunk.chunk_id for p in store.query(embedder.embed_query(query), 2)}
+    assert set(ids) - dense, "no keyword-only hit to test"
+    stored = store.vectors(ids)
+    cover = retriever.keyword.coverage(query, ids)
+    assert any(c > 0 for c in cover)
+    for p, c in zip(passages, cover, strict=True):
+        cosine = float(np.dot(stored[p.chunk.chunk_id], embedder.query_vector(query)))
+        assert 0.0 <= c <= 1.0 and -1.0 <= cosine <= 1.0
+        assert p.score == pytest.approx(cosine + retriever.keyword_weight * c, abs=1e-4)
 
 
 def test_retrieval_encodes_only_the_question(shipped, embedder, encoded):

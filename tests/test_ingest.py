@@ -1,4 +1,6 @@
-"""Incremental ingest against the real model and a real Chroma store in a temp dir."""
+"""Incremental ingest into a real Chroma store in a temp dir. What ingest decides does not depend
+on the model, so the fake embedder makes the vectors; the CLI, feed and server-mode tests ingest
+with the real one."""
 
 from pathlib import Path
 
@@ -8,31 +10,33 @@ from assistant.store import Store
 from ingest.pipeline import under_paths
 
 
-def test_first_ingest_adds_everything_and_second_embeds_nothing(tmp_path, corpus_copy, embedder):
+def test_first_ingest_adds_everything_and_second_embeds_nothing(
+    tmp_path, corpus_copy, fake_embedder
+):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    first = ingest_folder(settings, store, embedder)
+    first = ingest_folder(settings, store, fake_embedder)
     assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
     assert first.chunks_embedded == store.count() > 10
     assert not first.failed
 
-    second = ingest_folder(settings, Store(settings), embedder)  # a new process would reopen
+    second = ingest_folder(settings, Store(settings), fake_embedder)  # a new process would reopen
     assert (second.added, second.updated, second.unchanged) == (0, 0, 3)
     assert second.chunks_embedded == 0
     assert store.count() == first.chunks_embedded
 
 
-def test_editing_a_file_replaces_only_its_chunks(tmp_path, corpus_copy, embedder):
+def test_editing_a_file_replaces_only_its_chunks(tmp_path, corpus_copy, fake_embedder):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     before = {c.chunk_id: c for c in store.all_chunks()}
     md = corpus_copy / "core-five.md"
     md.write_text(
         md.read_text().replace("about ten seconds", "about twenty seconds"), encoding="utf-8"
     )
 
-    report = ingest_folder(settings, store, embedder)
+    report = ingest_folder(settings, store, fake_embedder)
     after = {c.chunk_id: c for c in store.all_chunks()}
     assert (report.updated, report.unchanged) == (1, 2)
     assert report.chunks_embedded == 1  # only the edited passage; its neighbours are reused
@@ -44,32 +48,32 @@ def test_editing_a_file_replaces_only_its_chunks(tmp_path, corpus_copy, embedder
     assert not any("ten seconds" in c.text for c in after.values())
 
 
-def test_deleted_file_is_removed_only_with_prune(tmp_path, corpus_copy, embedder):
+def test_deleted_file_is_removed_only_with_prune(tmp_path, corpus_copy, fake_embedder):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     (corpus_copy / "sitting.html").unlink()
 
-    kept = ingest_folder(settings, store, embedder)
+    kept = ingest_folder(settings, store, fake_embedder)
     assert kept.removed == 0
     assert any(c.source_id == "file:sitting.html" for c in store.all_chunks())
 
-    pruned = ingest_folder(settings, store, embedder, prune_origins=under_paths([corpus_copy]))
+    pruned = ingest_folder(settings, store, fake_embedder, prune_origins=under_paths([corpus_copy]))
     assert pruned.removed == 1
     assert not any(c.source_id == "file:sitting.html" for c in store.all_chunks())
     assert store.get_record("file:sitting.html") is None
     assert {c.title for c in store.all_chunks()} == {ARTICLE_TITLE, "The Core 5 For Spine Health"}
 
 
-def test_a_broken_file_is_reported_and_its_old_chunks_kept(tmp_path, corpus_copy, embedder):
+def test_a_broken_file_is_reported_and_its_old_chunks_kept(tmp_path, corpus_copy, fake_embedder):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     count = store.count()
     (corpus_copy / "core-five.md").write_bytes(b"")  # emptied by a bad export
     (corpus_copy / "new.txt").write_bytes(b"\x00\xff\xfe\x00" * 50)  # binary junk
 
-    report = ingest_folder(settings, store, embedder, prune_origins=under_paths([corpus_copy]))
+    report = ingest_folder(settings, store, fake_embedder, prune_origins=under_paths([corpus_copy]))
     messages = " ".join(f.message for f in report.failed)
     assert len(report.failed) == 2
     assert "empty" in messages
@@ -77,10 +81,10 @@ def test_a_broken_file_is_reported_and_its_old_chunks_kept(tmp_path, corpus_copy
     assert store.count() == count
 
 
-def test_html_furniture_and_scripts_stay_out(tmp_path, corpus_copy, embedder):
+def test_html_furniture_and_scripts_stay_out(tmp_path, corpus_copy, fake_embedder):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     chunks = [c for c in store.all_chunks() if c.source_id == "file:sitting.html"]
     text = "\n".join(c.text for c in chunks)
     assert chunks[0].title == "How To Sit With Sciatica"
@@ -89,10 +93,10 @@ def test_html_furniture_and_scripts_stay_out(tmp_path, corpus_copy, embedder):
         assert junk not in text
 
 
-def test_orphaned_chunks_from_an_interrupted_run_are_swept(tmp_path, corpus_copy, embedder):
+def test_orphaned_chunks_from_an_interrupted_run_are_swept(tmp_path, corpus_copy, fake_embedder):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     count = store.count()
     chunk = store.all_chunks()[0]
     # As if a run died after writing a chunk but before recording the source that owns it.
@@ -100,26 +104,26 @@ def test_orphaned_chunks_from_an_interrupted_run_are_swept(tmp_path, corpus_copy
     assert store.count() == count + 1
     (corpus_copy / "extra.md").write_text("# Extra\n\nWalking helps sciatica recover.\n")
 
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     ids = {c.chunk_id for c in store.all_chunks()}
     assert "orphan" not in ids
     assert store.count() == count + 1  # the new file's one chunk
 
 
-def test_source_ids_do_not_depend_on_how_the_path_is_given(tmp_path, corpus_copy, embedder):
+def test_source_ids_do_not_depend_on_how_the_path_is_given(tmp_path, corpus_copy, fake_embedder):
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
-    single = ingest_folder(settings, store, embedder, Path(corpus_copy / "core-five.md"))
+    ingest_folder(settings, store, fake_embedder)
+    single = ingest_folder(settings, store, fake_embedder, Path(corpus_copy / "core-five.md"))
     assert (single.added, single.unchanged) == (0, 1)
 
 
-def test_whole_store_reads_go_page_by_page(tmp_path, corpus_copy, embedder, monkeypatch):
+def test_whole_store_reads_go_page_by_page(tmp_path, corpus_copy, fake_embedder, monkeypatch):
     """Reading every chunk (keyword index, orphan sweep) pages through the collection: one
     unbounded read of a ~100k-chunk store fails in embedded Chroma."""
     settings = make_settings(tmp_path, corpus_copy)
     store = Store(settings)
-    ingest_folder(settings, store, embedder)
+    ingest_folder(settings, store, fake_embedder)
     whole = store.all_chunks()
     assert len(whole) > 5
     chunk = whole[0]

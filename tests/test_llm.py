@@ -1,5 +1,7 @@
 """The LLM answerer: prompt, streaming and the post-check, with scripted fake chat models."""
 
+import sys
+
 import pytest
 from fake_llm import MisbehavingChatModel
 from langchain_core.language_models import GenericFakeChatModel
@@ -147,17 +149,24 @@ def test_misbehaving_model_through_the_assistant(shipped):
 
 
 def test_chat_model_is_built_from_the_provider_string(tmp_path):
+    pytest.importorskip("langchain_openai", reason="the llm extra is not installed")
     settings = Settings(
         data_dir=tmp_path,
         llm="openai:gpt-4o-mini",
         llm_base_url="http://127.0.0.1:9/v1",
         llm_api_key="sk-test",
     )
-    try:
-        model = load_chat_model(settings)
-    except LLMConfigError as exc:  # langchain-openai not installed: say what is missing
-        assert "langchain" in str(exc) and "openai:gpt-4o-mini" in str(exc)
-    else:
-        assert str(model.openai_api_base) == "http://127.0.0.1:9/v1"
+    assert str(load_chat_model(settings).openai_api_base) == "http://127.0.0.1:9/v1"
+
+
+def test_a_missing_provider_package_is_named(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if not installed
+    settings = Settings(data_dir=tmp_path, llm="openai:gpt-4o-mini", llm_api_key="sk-test")
+    with pytest.raises(LLMConfigError, match=r"LangChain package.*langchain.openai") as exc:
+        load_chat_model(settings)
+    assert "openai:gpt-4o-mini" in str(exc.value)
+
+
+def test_an_unknown_provider_is_named(tmp_path):
     with pytest.raises(LLMConfigError, match="nosuch"):
         load_chat_model(Settings(data_dir=tmp_path, llm="nosuch:model"))

@@ -6,6 +6,9 @@ import pytest
 
 from assistant.answering.safety import normalise, red_flags
 from assistant.prompts import STANDING_NOTE, URGENT_CARE
+from assistant.records import Answer
+from ui.api import answer_body, answer_summary
+from ui.gradio_chat import answer_markdown, escape_markdown
 
 RED_FLAGS = [
     ("cant control my bladder", "bladder or bowel control"),
@@ -61,19 +64,30 @@ def test_misspellings_are_corrected_but_real_words_are_not():
     assert normalise("fewer flare ups") == "fewer flare ups"  # a word, though one edit from fever
 
 
-def test_urgent_answer_replaces_retrieval_and_carries_no_advice(assistant):
-    answer = assistant.answer("i cant control my bladder and my back is killing me")
-    assert answer.urgent and not answer.refused
-    assert answer.text == URGENT_CARE and answer.sources == []
-    assert "[1]" not in answer.text and "stretch" not in answer.text.replace("a stretch", "")
+def test_urgent_answer_replaces_retrieval_and_carries_no_advice(assistant, monkeypatch):
+    question = "which stretch helps my sciatica? i cant control my bladder"
+    assert assistant.retrieve(question)  # the article has passages for the exercise part
+
+    def no_retrieval(self, query):
+        raise AssertionError(f"retrieved for an urgent question: {query!r}")
+
+    monkeypatch.setattr(type(assistant.retriever), "passages", no_retrieval)
+    answer = assistant.answer(question)
+    assert answer == Answer(text=URGENT_CARE, refused=False, sources=[], urgent=True)
     assert list(assistant.stream("numb down there since yesterday")) == [answer]
 
 
 def test_ordinary_answers_are_not_urgent(assistant):
     answer = assistant.answer("tingling down my leg when I sit, which stretch helps?")
     assert not answer.urgent
-    assert json.loads(json.dumps(answer.to_json()))["urgent"] is False
+    assert json.loads(json.dumps(answer_summary(answer)))["urgent"] is False
 
 
-def test_standing_note_says_podcast_not_medical_advice():
+@pytest.mark.parametrize(
+    "question", ["numb down there", "What is the capital of France?", "why do my hips ache?"]
+)
+def test_every_kind_of_answer_is_shown_with_the_standing_note(assistant, question):
+    answer = assistant.answer(question)
+    assert answer_body(answer).note == STANDING_NOTE
+    assert answer_markdown(answer).endswith(f"*{escape_markdown(STANDING_NOTE)}*")
     assert "not medical advice" in STANDING_NOTE and "podcast" in STANDING_NOTE

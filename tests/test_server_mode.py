@@ -6,6 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from chroma_server import unique_collection
 from conftest import ingest_folder, make_settings
+from webserver import POLL
 
 from assistant.settings import Settings
 from assistant.store import Store, StoreError
@@ -83,7 +84,7 @@ class _Refuser(BaseHTTPRequestHandler):
 )
 def test_the_token_is_sent_and_a_refusal_is_a_clear_error(tmp_path, monkeypatch, header, sent):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuser)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True).start()
     _Refuser.seen.clear()
     monkeypatch.setenv("PODCAST_ASSISTANT_CHROMA_URL", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("PODCAST_ASSISTANT_CHROMA_AUTH_HEADER", header)

@@ -10,6 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import uvicorn
 
+# How often a stdlib server's loop checks for shutdown(): the default half second, waited once
+# per server, added seconds to the suite.
+POLL = 0.02
+
 
 @contextlib.contextmanager
 def serve_app(app, port: int | None = None) -> Iterator[str]:
@@ -19,7 +23,12 @@ def serve_app(app, port: int | None = None) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port or 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # A client may hold a stream open for ever (gradio_client's heartbeat does): give open
+    # requests a moment to finish on shutdown, then cancel them rather than wait for the client.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -57,7 +66,7 @@ def serve_page(html: str | Callable[[], str], port: int | None = None) -> Iterat
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port or 0), Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
