@@ -119,7 +119,7 @@ def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, enc
     first = answerer(question, passages)
     assert not first.refused and first.sources
     assert question not in encoded
-    assert 0 < len(encoded) <= MAX_SCORED
+    assert 0 < len(encoded) <= MAX_SCORED + answerer.max_passages  # sentences, headings
     candidates = sum(len(re.findall(r"[.!?]", p.chunk.text)) for p in passages[:4])
     assert candidates > MAX_SCORED  # the shortlist was needed
     encoded.clear()

@@ -7,6 +7,7 @@ from functools import partial
 
 from langchain_core.language_models import BaseChatModel
 
+from assistant.answering.condense import condense
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.answering.followup import carry_topic, rewrite_with_llm
 from assistant.answering.safety import red_flags
@@ -64,6 +65,9 @@ class Assistant:
     retriever: HybridRetriever
     answerer: Answerer
     condense: Condenser = carry_topic
+    # Whether the answerer judges passages on the listener's own (condensed) words rather than
+    # the standalone query: right for the rule, whose query is the topic glued to the question.
+    judge_on_own_words: bool = False
 
     @classmethod
     def from_settings(
@@ -88,15 +92,21 @@ class Assistant:
         if chat_model is None and settings.llm:
             chat_model = load_chat_model(settings)
         if chat_model is None:
-            return cls(settings, store, embedder, retriever, extractive)
+            condense = partial(carry_topic, specific=retriever.keyword.names_a_subject)
+            return cls(settings, store, embedder, retriever, extractive, condense, True)
         answerer = LLMAnswerer(chat_model, extractive, settings.min_relevance)
         return cls(
             settings, store, embedder, retriever, answerer, partial(rewrite_with_llm, chat_model)
         )
 
     def standalone(self, question: str, history: History = ()) -> str:
-        """The question as it stands alone: follow-ups carry the chat's topic."""
-        return self.condense(question.strip(), history) if history else question.strip()
+        """The question as it stands alone: a long story condensed to what it asks, and a
+        follow-up carrying the chat's topic."""
+        share = self.retriever.keyword.share_of
+        question = condense(question.strip(), share)
+        if not history:
+            return question
+        return self.condense(question, [(condense(q, share), a) for q, a in history])
 
     def retrieve(self, question: str, history: History = ()) -> list[Passage]:
         """The passages the answer is built from, best first."""
@@ -115,6 +125,8 @@ class Assistant:
             return urgent_answer()
         passages = self.retriever.passages(query)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
+        if self.judge_on_own_words:  # the passages carry the topic; the words say what's asked
+            query = condense(question.strip(), self.retriever.keyword.share_of)
         return query, passages, quoted_before(history)
 
     def answer(self, question: str, history: History = ()) -> Answer:

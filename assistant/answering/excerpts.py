@@ -28,8 +28,9 @@ _TURNS = re.compile(
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 _HEADING_MAX_WORDS = 12
-MAX_UNITS = 6  # sentences or list lines in one excerpt at most
-MAX_WORDS = 130
+MIN_UNITS = 4  # an excerpt shorter than this takes the sentences after it
+MAX_UNITS = 7  # sentences or list lines in one excerpt at most
+MAX_WORDS = 160
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     if found[last].text.rstrip().endswith(":"):  # a list follows: keep its items
         while last + 1 < len(found) and not found[last + 1].heading and last - first < MAX_UNITS:
             last += 1
-    if last - first < 2 and last + 1 < len(found) and not found[last + 1].heading:
-        last += 1  # the sentence after rounds out the point
+    while last - first + 1 < MIN_UNITS and last + 1 < len(found) and not found[last + 1].heading:
+        last += 1  # the sentences after round out the point
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
     while last > best and (last - first >= MAX_UNITS or _words(found, first, last) > MAX_WORDS):

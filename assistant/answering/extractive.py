@@ -19,7 +19,10 @@ MAX_CACHED_SENTENCES = 50_000
 # so the cheap word-overlap ranking picks which of the candidates are worth it.
 MAX_SCORED = 10
 MARK_MARGIN = 0.05  # sentences this close to the best one's fit are marked too
-HEADING_WEIGHT = 0.1  # a title or section heading that names what was asked says "answer here"
+SEEN_PENALTY = 0.15  # a sentence an earlier answer quoted fits this much worse
+PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
+SENTENCE_WEIGHT = 0.3  # its best sentence's fit to the question
+HEADING_WEIGHT = 0.2  # a title or section heading that names what was asked says "answer here"
 EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this close to the lead
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
@@ -62,7 +65,8 @@ class ExtractiveAnswerer:
         self, question: str, candidates: list["_Candidate"], relevant: list[Passage]
     ) -> list["_Candidate"]:
         """At most MAX_SCORED candidates, ranked by the question words they hold plus their
-        passage's relevance, kept in their reading order."""
+        passage's relevance, each passage's best one first (so no passage goes unjudged),
+        kept in their reading order."""
         if len(candidates) <= MAX_SCORED:
             return candidates
         wanted = set(terms(question, _IGNORED))
@@ -71,7 +75,10 @@ class ExtractiveAnswerer:
             held = len(wanted & set(terms(c.sentence, _IGNORED))) / len(wanted) if wanted else 0.0
             return held + relevant[c.passage_rank].score
 
-        keep = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))[:MAX_SCORED]
+        order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))
+        firsts = {candidates[i].passage_rank: i for i in reversed(order)}
+        keep = list(firsts.values())[:MAX_SCORED]
+        keep += [i for i in order if i not in keep][: MAX_SCORED - len(keep)]
         return [candidates[i] for i in sorted(keep)]
 
     def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
@@ -93,7 +100,8 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """An answer quoting `passages` as excerpts, best answer first, or the refusal when none
         is relevant enough. `seen` holds sentences earlier answers quoted (normalised by
-        `sentence_key`): passages that would only repeat them come last."""
+        `sentence_key`): they count for less, and an excerpt that would only repeat them is
+        left out; when nothing new is left, the answer says so."""
         relevant = [p for p in passages if p.score >= self.min_relevance][: self.max_passages]
         if not relevant:
             return refusal()
@@ -106,13 +114,23 @@ class ExtractiveAnswerer:
         ]
         if not candidates:
             return refusal()
+        if seen and all(sentence_key(c.sentence) in seen for c in candidates):
+            return all_said()
         candidates = self._shortlist(question, candidates, relevant)
         similarity = self._sentence_vectors([c.sentence for c in candidates]) @ (
             self.embedder.query_vector(question)
         )
-        asked = set(terms(question, _IGNORED))
-        heading_fit = [_share(asked, f"{p.chunk.title} {p.chunk.section or ''}") for p in relevant]
-        judged = _judge(relevant, candidates, similarity, seen, heading_fit)
+        # New material first: what earlier answers quoted counts for less.
+        similarity = similarity - SEEN_PENALTY * np.array(
+            [sentence_key(c.sentence) in seen for c in candidates]
+        )
+        headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
+        heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
+        judged = [
+            j
+            for j in _judge(relevant, candidates, similarity, heading_fit)
+            if not seen or _says_something_new(found[j.rank], j, seen)
+        ]
         if not judged:
             return all_said()
         lead = judged[0]
@@ -122,7 +140,7 @@ class ExtractiveAnswerer:
                 break
             if other.source_id in {c.source_id for c in chosen}:
                 continue
-            if other.score >= lead.score - EXTRA_MARGIN and other.fresh:
+            if other.score >= lead.score - EXTRA_MARGIN:
                 chosen.append(other)
         return cite_excerpts([self._excerpt(relevant[j.rank], found[j.rank], j) for j in chosen])
 
@@ -144,33 +162,30 @@ class _Judged:
     score: float
     best: int
     marked: set[int]
-    fresh: bool  # says something earlier answers did not quote
 
 
-def _judge(relevant, candidates, similarity, seen, heading_fit) -> list[_Judged]:
+def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
     """Passages that have a scored sentence, best answer first: a passage counts for its own
-    relevance and for its best sentence's fit; one that would only repeat earlier answers
-    comes after every fresh one (and none is returned when all would)."""
-    by_passage: dict[int, list[tuple[float, int, str]]] = {}
+    relevance, its best sentence's fit and a heading that names what was asked."""
+    by_passage: dict[int, list[tuple[float, int]]] = {}
     for c, s in zip(candidates, similarity, strict=True):
-        by_passage.setdefault(c.passage_rank, []).append((float(s), c.index, c.sentence))
+        by_passage.setdefault(c.passage_rank, []).append((float(s), c.index))
     judged = []
     for rank, scored in by_passage.items():
-        top = max(s for s, _, _ in scored)
-        fresh = [(s, i) for s, i, text in scored if sentence_key(text) not in seen]
-        if not fresh:
-            continue
-        best_sim, best = max(fresh)
-        marked = {i for s, i in fresh if s >= best_sim - MARK_MARGIN}
-        score = 0.7 * relevant[rank].score + 0.3 * top + HEADING_WEIGHT * heading_fit[rank]
-        is_fresh = len(fresh) == len(scored)
-        judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked, is_fresh))
-    return sorted(judged, key=lambda j: (not j.fresh, -j.score))
+        best_sim, best = max(scored)
+        marked = {i for s, i in scored if s >= best_sim - MARK_MARGIN}
+        score = (
+            PASSAGE_WEIGHT * relevant[rank].score
+            + SENTENCE_WEIGHT * best_sim
+            + HEADING_WEIGHT * heading_fit[rank]
+        )
+        judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked))
+    return sorted(judged, key=lambda j: -j.score)
 
 
-def _share(asked: set[str], text: str) -> float:
-    """The share of the question's words that `text` holds."""
-    return len(asked & set(terms(text, _IGNORED))) / len(asked) if asked else 0.0
+def _says_something_new(units: list, judged: "_Judged", seen: frozenset[str]) -> bool:
+    first, last = excerpts.window(units, judged.best, judged.marked)
+    return any(sentence_key(units[i].text) not in seen for i in range(first, last + 1))
 
 
 def sentence_key(sentence: str) -> str:

@@ -7,7 +7,7 @@ rule is the fallback when the rewrite comes back unusable.
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from langchain_core.language_models import BaseChatModel
 
@@ -27,7 +27,8 @@ _CONTINUES = re.compile(
     r"^\s*(?:and|but|so|or|also|what about|how about|what if|then|ok(?:ay)?|and if|plus)\b"
 )
 MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
-MAX_CONTENT_WORDS = 2  # a question with more of its own content words stands alone
+MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
+MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
 
 
 def content_words(text: str) -> list[str]:
@@ -35,26 +36,32 @@ def content_words(text: str) -> list[str]:
     return terms(text, drop=FUNCTION_WORDS, stem=False)
 
 
-def is_followup(question: str) -> bool:
-    """Whether `question` leans on an earlier turn: it refers back or continues, and says
-    little of its own (or says nearly nothing at all, like "why?")."""
+def is_followup(question: str, specific: Callable[[str], bool] | None = None) -> bool:
+    """Whether `question` leans on an earlier turn: it says nearly nothing of its own ("why?"),
+    refers back or continues and says little, or (given `specific`, which tells a word that
+    names a subject from an ordinary one) is a few words that name no subject of their own."""
     own = content_words(question)
     if len(own) <= 1:
         return True
     lowered = question.lower()
-    leans = bool(_REFERS.search(lowered) or _CONTINUES.search(lowered))
-    return leans and len(own) <= MAX_CONTENT_WORDS
+    names_none = specific is not None and not any(map(specific, own))
+    if _REFERS.search(lowered) or _CONTINUES.search(lowered):
+        # "Is it bad to stretch my hamstrings?" leans only in form: it names its subject.
+        return len(own) <= MAX_BARE_WORDS or (len(own) <= MAX_CONTENT_WORDS and names_none)
+    return len(own) <= MAX_BARE_WORDS and names_none
 
 
-def carry_topic(question: str, history: History) -> str:
+def carry_topic(
+    question: str, history: History, specific: Callable[[str], bool] | None = None
+) -> str:
     """The rule: a follow-up is prefixed with the standalone form of the turns it follows."""
     topic: list[str] = []
     for earlier, _ in history:
-        if topic and is_followup(earlier):
+        if topic and is_followup(earlier, specific):
             topic = [*topic, earlier][-MAX_TOPIC_TURNS:]
         else:
             topic = [earlier]
-    if not topic or not is_followup(question):
+    if not topic or not is_followup(question, specific):
         return question
     return " ".join([*(t.strip() for t in topic), question.strip()])
 

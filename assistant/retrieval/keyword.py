@@ -13,6 +13,7 @@ from assistant.store import Store
 from assistant.text import terms
 
 log = logging.getLogger(__name__)
+SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
 # level the CLI chose; put it back under the root logger's control.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
@@ -62,6 +63,18 @@ class KeywordIndex:
     def size(self) -> int:
         """Chunks in the index as last built."""
         return len(self._chunks)
+
+    def share_of(self, word: str) -> float:
+        """The share of chunks holding `word` (as its stem), 0 for a word the store lacks."""
+        if self._revision is None:
+            self.refresh()
+        stems = terms(word)
+        return self._df.get(stems[0], 0) / max(len(self._terms), 1) if stems else 1.0
+
+    def names_a_subject(self, word: str) -> bool:
+        """Whether `word` is rare in the store (or unknown to it): it names a subject, like
+        "stenosis" or "piriformis", where "wrong" or "work" say nothing of one."""
+        return self.share_of(word) <= SUBJECT_SHARE
 
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """Up to `k` chunks sharing words with `query`, best BM25 score first."""

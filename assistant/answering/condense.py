@@ -1,0 +1,40 @@
+"""A listener's long story, condensed to what retrieval needs: the sentence that asks, and the
+story's words that name a subject ("piriformis", "figure 4", "buttock"), rarest first.
+
+A four-sentence story ("I'm 52, I run, my physio says … why isn't it working?") buries its
+question; searched whole, its incidental words ("52", "spring", "physio") pull in passages
+about them. Without an LLM this is the rule; with one, the follow-up rewrite does the work.
+"""
+
+import re
+from collections.abc import Callable
+
+from assistant.text import FUNCTION_WORDS, split_sentences, terms
+
+LONG_WORDS = 30  # a question longer than this is a story to condense
+KEY_WORDS = 8  # the story's subject words kept beside the asking sentence
+_ASKS = re.compile(
+    r"^\s*(?:what|why|how|when|where|which|who|is|are|can|could|should|would|do|does|did|"
+    r"will|any|anything)\b",
+    re.I,
+)
+
+
+def asking_sentence(sentences: list[str]) -> str:
+    """The sentence that asks: the last one with a question mark or a question's opening."""
+    asked = [s for s in sentences if s.rstrip().endswith("?") or _ASKS.match(s)]
+    return (asked or sentences)[-1]
+
+
+def condense(question: str, share: Callable[[str], float]) -> str:
+    """`question` itself when short; else its asking sentence and the rest's subject words
+    (the ones the store holds, rarest first; `share` gives a word's share of chunks)."""
+    if len(question.split()) <= LONG_WORDS:
+        return question
+    sentences = split_sentences(question)
+    core = asking_sentence(sentences)
+    rest = " ".join(s for s in sentences if s is not core)
+    words = dict.fromkeys(terms(rest, drop=FUNCTION_WORDS, stem=False))
+    known = [(share(w), w) for w in words if not w.isdigit()]
+    rare = [w for s, w in sorted(known) if s > 0][:KEY_WORDS]
+    return " ".join([core.strip(), *rare])
