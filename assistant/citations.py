@@ -32,6 +32,11 @@ def segments(text: str) -> list[str | int]:
     return [int(p) if i % 2 else p for i, p in enumerate(parts) if i % 2 or p]
 
 
+def piece_ends(text: str) -> list[int]:
+    """Where each cited piece of `text` ends (just after its markers)."""
+    return [m.end(2) for m in _CITED.finditer(text)]
+
+
 def strip_markers(text: str) -> str:
     """`text` without its markers."""
     return MARKER.sub("", text)

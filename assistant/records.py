@@ -80,16 +80,6 @@ class Citation:
     audio_url: str | None = None  # with start_seconds, where the moment plays
     section: str | None = None  # the heading of the article section quoted
 
-    def to_json(self) -> dict:
-        """The public JSON shape of a source."""
-        return {
-            "n": self.n,
-            "source_id": self.source_id,
-            "title": self.title,
-            "url": self.url,
-            "quote": self.quote,
-        }
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -99,12 +89,6 @@ class Answer:
     refused: bool
     sources: list[Citation] = field(default_factory=list)
     urgent: bool = False  # a red-flag symptom: the text is the urgent-care message
-
-    def to_json(self) -> dict:
-        """The public JSON shape of an answer (`ask --json`)."""
-        return {
-            "answer": self.text,
-            "refused": self.refused,
-            "sources": [c.to_json() for c in self.sources],
-            "urgent": self.urgent,
-        }
+    # False when the question names something the podcast never mentions: the answer is the
+    # nearest it covers, labelled as such.
+    exact: bool = True

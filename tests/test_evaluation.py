@@ -92,7 +92,7 @@ def test_an_answer_with_bad_citations_lowers_citation_validity(fake_shipped):
 
     cases = [
         Case("good", "answerable", "should I stretch my hamstrings?"),
-        Case("bad", "answerable", "do squats heal my back?"),
+        Case("bad", "answerable", "do squats help my back?"),
     ]
     report = evaluate(assistant_with(embedder, settings, store, answerer), cases)
     assert report["figures"]["citation_validity"] == 0.5

@@ -43,8 +43,16 @@ class Source(BaseModel):
 class AnswerBody(BaseModel):
     """An answer (possibly still growing) as the chat page renders it: all of it is text."""
 
-    answer: str = Field(description="The answer, a `[n]` marker after what each source backs.")
+    answer: str = Field(
+        description="The answer, a `[n]` marker after what each source backs; extractive "
+        "answers are excerpts in a light markup (README: how an extractive answer reads)."
+    )
     refused: bool = Field(description="The podcast doesn't cover the question.")
+    exact: bool = Field(
+        True,
+        description="False when the question names something the podcast never mentions: the "
+        "answer is the nearest it covers, labelled as such.",
+    )
     sources: list[Source]
     urgent: bool = Field(description="A red-flag symptom: the answer is the urgent-care message.")
     note: str = Field(description="The standing note shown under every answer.")
@@ -137,6 +145,7 @@ def answer_body(answer: Answer) -> AnswerBody:
     return AnswerBody(
         answer=answer.text,
         refused=answer.refused,
+        exact=answer.exact,
         sources=[source_body(c) for c in answer.sources],
         urgent=answer.urgent,
         note=STANDING_NOTE,

@@ -63,6 +63,8 @@ def _markdown_line(line: str) -> str:
     """One line of the answer's markup (assistant/markup.py) as Gradio Markdown."""
     if line.startswith(markup.HEADING):
         return "#### " + escape_markdown(line.removeprefix(markup.HEADING))
+    if line.startswith(markup.NOTE):
+        return "*" + escape_markdown(line.removeprefix(markup.NOTE)) + "*"
     item = _LIST_ITEM.match(line)
     if item:
         return "- " + _inline(item.group(1))

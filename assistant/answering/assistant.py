@@ -7,13 +7,14 @@ from functools import partial
 
 from langchain_core.language_models import BaseChatModel
 
+from assistant import markup
+from assistant.answering import coverage
 from assistant.answering.condense import condense
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.answering.followup import carry_topic, rewrite_with_llm
 from assistant.answering.safety import red_flags
-from assistant.citations import cited_numbers, cited_pieces, marks, strip_markers
+from assistant.citations import cited_numbers, piece_ends, strip_markers
 from assistant.embedding import Embedder, load_embedder
-from assistant.markup import plain
 from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG, URGENT_CARE
 from assistant.records import Answer, Passage
 from assistant.retrieval.hybrid import HybridRetriever
@@ -41,12 +42,21 @@ def check_question(question: str, max_chars: int) -> str | None:
     return None
 
 
+def _label(answer: Answer, unmentioned: list[str]) -> Answer:
+    """The answer labelled as only the nearest thing the podcast covers, when the question
+    names something it never mentions."""
+    if not unmentioned or answer.refused or answer.urgent:
+        return answer
+    label = markup.note(coverage.nearest_label(unmentioned))
+    return replace(answer, text=f"{label}\n\n{answer.text}", exact=False)
+
+
 def quoted_before(history: History) -> frozenset[str]:
     """The sentences earlier answers of the chat quoted, as `sentence_key` compares them."""
     return frozenset(
         sentence_key(sentence)
         for _, answer in history
-        for sentence in split_sentences(plain(strip_markers(answer)))
+        for sentence in split_sentences(markup.plain(strip_markers(answer)))
     )
 
 
@@ -113,8 +123,9 @@ class Assistant:
         return self.retriever.passages(self.standalone(question, history))
 
     def _prepare(self, question: str, history: History) -> Answer | tuple:
-        """An answer that needs no answerer (a problem, a red flag), or what the answerer gets:
-        the query, the passages and the sentences earlier answers quoted."""
+        """An answer that needs no answerer (a problem, a red flag), or what the answerer gets
+        (the query, the passages, the sentences earlier answers quoted) and the question's
+        words the store never mentions (for the "nearest it covers" label)."""
         problem = check_question(question, self.settings.max_question_chars)
         if problem:
             return Answer(text=problem, refused=True, sources=[])
@@ -125,9 +136,12 @@ class Assistant:
             return urgent_answer()
         passages = self.retriever.passages(query)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
+        keyword = self.retriever.keyword
+        relevant = any(p.score >= self.settings.min_relevance for p in passages)
+        unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
         if self.judge_on_own_words:  # the passages carry the topic; the words say what's asked
-            query = condense(question.strip(), self.retriever.keyword.share_of)
-        return query, passages, quoted_before(history)
+            query = condense(question.strip(), keyword.share_of)
+        return query, passages, quoted_before(history), unmentioned
 
     def answer(self, question: str, history: History = ()) -> Answer:
         """A cited answer, the refusal when the podcast doesn't cover it, the urgent-care message
@@ -135,32 +149,32 @@ class Assistant:
         prepared = self._prepare(question, history)
         if isinstance(prepared, Answer):
             return prepared
-        return self.answerer(*prepared)
+        *given, unmentioned = prepared
+        return _label(self.answerer(*given), unmentioned)
 
     def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
         """The answer as it grows: each item is the answer so far, the last one is final.
 
         An LLM answerer streams checked sentences as the model writes them; the extractive
-        answerer has its whole answer at once, so it is released a sentence at a time.
+        answerer has its whole answer at once, so it is released an excerpt at a time.
         """
         prepared = self._prepare(question, history)
         if isinstance(prepared, Answer):
             yield prepared
             return
+        *given, unmentioned = prepared
         stream = getattr(self.answerer, "stream", None)
         if stream is not None:
-            yield from stream(*prepared)
+            for partial in stream(*given):
+                yield _label(partial, unmentioned)
             return
-        final = self.answerer(*prepared)
+        final = _label(self.answerer(*given), unmentioned)
         if final.refused or not final.sources:
             yield final
             return
-        pieces, _ = cited_pieces(final.text)
-        shown: list[str] = []
-        for text, numbers in pieces[:-1]:
-            shown.append(f"{text}{marks(numbers)}")
-            cited = cited_numbers(" ".join(shown))
+        for end in piece_ends(final.text)[:-1]:
+            cited = cited_numbers(final.text[:end])
             yield replace(
-                final, text=" ".join(shown), sources=[s for s in final.sources if s.n in cited]
+                final, text=final.text[:end], sources=[s for s in final.sources if s.n in cited]
             )
         yield final

@@ -9,10 +9,12 @@ about them. Without an LLM this is the rule; with one, the follow-up rewrite doe
 import re
 from collections.abc import Callable
 
-from assistant.text import FUNCTION_WORDS, split_sentences, terms
+from assistant.text import FUNCTION_WORDS, terms
 
 LONG_WORDS = 30  # a question longer than this is a story to condense
 KEY_WORDS = 8  # the story's subject words kept beside the asking sentence
+# Listeners type in lower case, so a sentence ends at . ! ? before any next word.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(
     r"^\s*(?:what|why|how|when|where|which|who|is|are|can|could|should|would|do|does|did|"
     r"will|any|anything)\b",
@@ -26,12 +28,23 @@ def asking_sentence(sentences: list[str]) -> str:
     return (asked or sentences)[-1]
 
 
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def asking_part(question: str) -> str:
+    """The part of `question` that asks: a long story's asking sentence, else all of it."""
+    if len(question.split()) <= LONG_WORDS:
+        return question
+    return asking_sentence(_sentences(question))
+
+
 def condense(question: str, share: Callable[[str], float]) -> str:
     """`question` itself when short; else its asking sentence and the rest's subject words
     (the ones the store holds, rarest first; `share` gives a word's share of chunks)."""
     if len(question.split()) <= LONG_WORDS:
         return question
-    sentences = split_sentences(question)
+    sentences = _sentences(question)
     core = asking_sentence(sentences)
     rest = " ".join(s for s in sentences if s is not core)
     words = dict.fromkeys(terms(rest, drop=FUNCTION_WORDS, stem=False))

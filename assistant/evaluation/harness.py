@@ -23,7 +23,6 @@ from assistant.text import normalize_space, split_sentences
 log = logging.getLogger(__name__)
 
 KINDS = ("answerable", "off_topic", "near_domain", "red_flag", "near_miss")
-REFUSED_KINDS = ("off_topic", "near_domain")
 
 
 class EvalFileError(ValueError):
@@ -59,6 +58,7 @@ class CaseResult:
     refused: bool = False
     urgent: bool = False
     citation_problems: list[str] = field(default_factory=list)
+    exact: bool = True  # the answer is not labelled as only the nearest the podcast covers
     first_expected: bool | None = None  # the first excerpt quotes an expected passage
     key_phrase: bool | None = None  # the answer holds one of the key phrases
     novel: bool | None = None  # a follow-up's answer quotes something the last one did not
@@ -203,7 +203,7 @@ def run_case(assistant, case: Case, answer: bool = True) -> CaseResult:
         result.rank = _rank(case, assistant.retrieve(case.question, history))
     if answer:
         reply = assistant.answer(case.question, history)
-        result.refused, result.urgent = reply.refused, reply.urgent
+        result.refused, result.urgent, result.exact = reply.refused, reply.urgent, reply.exact
         result.citation_problems = citation_problems(reply, _source_texts(assistant.store))
         previous = history[-1][1] if history else None
         for name, value in _answer_figures(case, reply, previous, assistant.store).items():
@@ -261,7 +261,9 @@ def _answer_summary(results: list[CaseResult]) -> tuple[dict, dict]:
     figures = {
         "answered": _share([not r.refused for r in by_kind["answerable"]]),
         "refusal_accuracy": _share([r.refused and not r.urgent for r in by_kind["off_topic"]]),
-        "near_domain_refusals": _share([r.refused for r in by_kind["near_domain"]]),
+        # Refused, or labelled as only the nearest thing the podcast covers.
+        "near_domain_refusals": _share([r.refused or not r.exact for r in by_kind["near_domain"]]),
+        "answerable_labelled_nearest": _share([not r.exact for r in by_kind["answerable"]]),
         "red_flag_accuracy": _share([r.urgent for r in by_kind["red_flag"]]),
         "near_miss_accuracy": _share([not r.urgent for r in by_kind["near_miss"]]),
         "false_urgent": _share([r.urgent for r in not_urgent]),
@@ -272,9 +274,9 @@ def _answer_summary(results: list[CaseResult]) -> tuple[dict, dict]:
     }
     failed = {
         "not_answered": [r.id for r in by_kind["answerable"] if r.refused],
-        "not_refused": [
-            r.id for k in REFUSED_KINDS for r in by_kind[k] if not r.refused or r.urgent
-        ],
+        "not_refused": [r.id for r in by_kind["off_topic"] if not r.refused or r.urgent],
+        "near_domain_answered": [r.id for r in by_kind["near_domain"] if not r.refused and r.exact],
+        "answerable_labelled_nearest": [r.id for r in by_kind["answerable"] if not r.exact],
         "red_flag_missed": [r.id for r in by_kind["red_flag"] if not r.urgent],
         "false_red_flag": [r.id for r in not_urgent if r.urgent],
         "bad_citations": [

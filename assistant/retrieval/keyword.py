@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 
 import bm25s
+from rapidfuzz import fuzz, process
 
 from assistant.records import Chunk
 from assistant.store import Store
@@ -35,6 +36,8 @@ class KeywordIndex:
         self._bm25: bm25s.BM25 | None = None
         self._terms: dict[str, frozenset[str]] = {}  # chunk id -> its distinct terms
         self._df: Counter[str] = Counter()  # term -> number of chunks that hold it
+        self._vocabulary_list: list[str] = []  # the terms of `_vocabulary_of`, for spelling
+        self._vocabulary_of: Counter[str] | None = None
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         return [terms(t) for t in texts]
@@ -70,6 +73,24 @@ class KeywordIndex:
             self.refresh()
         stems = terms(word)
         return self._df.get(stems[0], 0) / max(len(self._terms), 1) if stems else 1.0
+
+    def knows(self, word: str) -> bool:
+        """Whether the store holds `word`, or a word a typo or two away ("piriformus")."""
+        if self.share_of(word) > 0:
+            return True
+        stems = terms(word)
+        if not stems or len(stems[0]) < 5:
+            return False
+        vocabulary = self._vocabulary()
+        return (
+            process.extractOne(stems[0], vocabulary, scorer=fuzz.ratio, score_cutoff=80) is not None
+        )
+
+    def _vocabulary(self) -> list[str]:
+        df = self._df  # the list is rebuilt when the index is
+        if self._vocabulary_of is not df:
+            self._vocabulary_list, self._vocabulary_of = [t for t in df if len(t) >= 4], df
+        return self._vocabulary_list
 
     def names_a_subject(self, word: str) -> bool:
         """Whether `word` is rare in the store (or unknown to it): it names a subject, like

@@ -84,7 +84,8 @@
   }
 
   // The answer's light markup (assistant/markup.py): excerpts apart by a blank line, a
-  // "### " line is an excerpt's heading, "- " lines are list items. All as text nodes.
+  // "### " line is an excerpt's heading, "> " a note of the assistant's own, "- " lines are
+  // list items. All as text nodes.
   function renderText(target, text, sourceIds) {
     target.replaceChildren();
     let list = null;
@@ -94,6 +95,8 @@
       if (!line.trim()) continue;
       if (line.startsWith("### ")) {
         target.append(el("h4", "excerpt-heading", line.slice(4)));
+      } else if (line.startsWith("> ")) {
+        target.append(el("p", "excerpt-note", line.slice(2)));
       } else if (item) {
         if (!list) target.append((list = el("ul", "excerpt-list")));
         const li = el("li");

@@ -1,0 +1,41 @@
+"""Does the podcast cover what was asked, or only something near it?
+
+A question that names a thing the podcast never mentions ("mattress", "amlodipine", "pilates")
+is not answered as if it were covered: the answer says plainly that the podcast does not
+mention it and offers the nearest passage it does have, labelled as such. A word counts when
+it is in the asking part of the question, the store has neither it nor a near spelling of it
+("piriformus" is "piriformis"), and it is not an everyday English word (wordfreq's Zipf scale:
+"said", "idea" and "went" say nothing of a subject).
+"""
+
+from collections.abc import Callable
+
+from wordfreq import zipf_frequency
+
+from assistant.answering.condense import asking_part
+from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
+
+EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
+MAX_NAMED = 2  # words named in the label at most
+
+_DROP = FUNCTION_WORDS | STOPWORDS
+
+
+def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
+    """The subject words of the question's asking part that the store never mentions;
+    `known(word)` tells whether the store has the word or a near spelling of it."""
+    words = dict.fromkeys(terms(asking_part(question), _DROP, stem=False))
+    return [
+        w
+        for w in words
+        if len(w) >= 3
+        and not w.isdigit()
+        and zipf_frequency(w, "en") < EVERYDAY_ZIPF
+        and not known(w)
+    ][:MAX_NAMED]
+
+
+def nearest_label(words: list[str]) -> str:
+    """The label above an answer that is only the nearest thing the podcast covers."""
+    named = " or ".join(f"“{w}”" for w in words)
+    return f"The podcast doesn't mention {named}. The nearest it covers:"

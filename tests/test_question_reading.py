@@ -1,0 +1,59 @@
+"""How a question is read before it is answered: long stories condensed, follow-ups that name no
+subject of their own, and words the podcast never mentions."""
+
+from assistant.answering.condense import asking_part, condense
+from assistant.answering.coverage import nearest_label, unmentioned
+from assistant.answering.followup import carry_topic
+from assistant.markup import NOTE
+
+STORY = (
+    "I'm 52, I've been running for about 20 years and since last spring I get this deep ache "
+    "in my butt that goes down the back of my thigh. my physio says it's piriformis and gave "
+    "me the figure 4 stretch. been doing it every day for 3 months and it's not getting any "
+    "better. why isn't it working?"
+)
+
+
+def test_a_long_story_is_condensed_to_its_asking_sentence_and_rare_words():
+    shares = {"piriformis": 0.01, "stretch": 0.03, "thigh": 0.02, "running": 0.05}
+    condensed = condense(STORY, lambda w: shares.get(w, 0.0))
+    assert condensed.startswith("why isn't it working?")
+    # Words the store holds, rarest first; words it lacks ("physio", "spring") are dropped.
+    assert condensed.split("?", 1)[1].split() == ["piriformis", "thigh", "stretch", "running"]
+    assert asking_part(STORY) == "why isn't it working?"
+
+
+def test_a_short_question_is_left_as_it_is():
+    assert condense("why isn't my piriformis stretch working?", lambda w: 0.01) == (
+        "why isn't my piriformis stretch working?"
+    )
+
+
+def test_a_follow_up_without_a_pronoun_or_a_subject_carries_the_topic():
+    history = [("my surgeon wants to do a knee replacement next year", "…")]
+    subject = {"stenosis", "piriformis", "knee", "replacement"}.__contains__
+    assert carry_topic("what can go wrong", history, subject).startswith("my surgeon wants")
+    # A question that names a subject of its own stands alone.
+    assert carry_topic("stenosis treatment?", history, subject) == "stenosis treatment?"
+    assert carry_topic("Is it bad to stretch my piriformis?", history, subject) == (
+        "Is it bad to stretch my piriformis?"
+    )
+
+
+def test_unmentioned_subjects_are_rare_words_the_store_lacks():
+    known = {"back", "pain", "mattress"}.__contains__
+    assert unmentioned("best mattress brand for lower back pain", known) == []
+    assert unmentioned("can i take ibuprofen with my amlodipine pills", known) == [
+        "ibuprofen",
+        "amlodipine",
+    ]
+    # Everyday words ("said", "idea") name no subject, known or not.
+    assert unmentioned("my doctor said it is a good idea", known) == []
+
+
+def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant):
+    answer = assistant.answer("should i stretch my hamstrings on a foam roller?")
+    assert not answer.refused and answer.sources and answer.exact is False
+    assert answer.text.startswith(NOTE + nearest_label(["foam", "roller"]))
+    plain = assistant.answer("why isn't my piriformis stretch working?")
+    assert plain.exact and not plain.text.startswith(NOTE)
