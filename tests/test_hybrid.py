@@ -88,14 +88,14 @@ def test_keyword_index_follows_incremental_ingest(tmp_path, embedder, corpus_cop
     ingest_folder(settings, store, embedder, article)
     index = KeywordIndex(store)
     assert index.search("pedals", 3) == []  # no chunk has the word yet
-    built = index._bm25
+    built = index._snapshot
     assert index.search("hips", 3)
-    assert index._bm25 is built  # unchanged store: no rebuild
+    assert index._snapshot is built  # unchanged store: no rebuild
 
     ingest_folder(settings, store, embedder, corpus_copy)  # adds the test articles
     found = index.search("pedals", 3)
     assert found and "pedals" in found[0][0].text
-    assert index._bm25 is not built
+    assert index._snapshot is not built
 
     store.remove_source(found[0][0].source_id)
     assert index.search("pedals", 3) == []

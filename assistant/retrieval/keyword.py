@@ -1,10 +1,17 @@
-"""BM25 keyword search over every chunk in the store (bm25s), and the share of a question's
-rare words a chunk holds."""
+"""BM25 keyword search over the store (bm25s), and the share of a question's rare words a
+chunk holds.
+
+Real questions match whole sections better than ~200-token chunks: a section says "piriformis"
+in its first paragraph and answers in its third. So BM25 ranks sections (a source's chunks that
+share a heading, or a whole source without headings) and each section's best chunks come out
+in that order; chunk-level BM25 only orders the chunks within a section.
+"""
 
 import logging
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 import bm25s
 from rapidfuzz import fuzz, process
@@ -15,6 +22,7 @@ from assistant.text import terms
 
 log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
+CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
 # level the CLI chose; put it back under the root logger's control.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
@@ -25,54 +33,78 @@ def keyword_text(chunk: Chunk) -> str:
     return " ".join(p for p in (chunk.title, chunk.section, chunk.text) if p)
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """The index as built at one store revision; replaced whole, never changed in place, so a
+    reader holding it sees one consistent index while an ingest builds the next."""
+
+    revision: tuple | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    chunk_bm25: bm25s.BM25 | None = None
+    sections: list[list[int]] = field(default_factory=list)  # chunk indexes of each section
+    section_bm25: bm25s.BM25 | None = None
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)  # chunk id -> its terms
+    df: Counter = field(default_factory=Counter)  # term -> number of chunks that hold it
+    vocabulary: list[str] = field(default_factory=list)  # terms for spelling look-ups
+
+
+def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
+    tokens = [terms(keyword_text(c)) for c in chunks]
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        groups[(c.source_id, c.section)].append(i)
+    sections = list(groups.values())
+    chunk_bm25 = section_bm25 = None
+    if chunks:
+        chunk_bm25 = bm25s.BM25()
+        chunk_bm25.index(tokens, show_progress=False)
+        section_bm25 = bm25s.BM25()
+        section_bm25.index(
+            [[t for i in members for t in tokens[i]] for members in sections], show_progress=False
+        )
+    chunk_terms = {c.chunk_id: frozenset(t) for c, t in zip(chunks, tokens, strict=True)}
+    df = Counter(t for distinct in chunk_terms.values() for t in distinct)
+    vocabulary = [t for t in df if len(t) >= 4]
+    return _Snapshot(
+        revision, chunks, chunk_bm25, sections, section_bm25, chunk_terms, df, vocabulary
+    )
+
+
 class KeywordIndex:
-    """BM25 over every chunk in the store, built on first use and rebuilt when the store changes."""
+    """BM25 over every section and chunk in the store, built on first use and rebuilt when the
+    store changes."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._revision: tuple | None = None
-        self._chunks: list[Chunk] = []
-        self._bm25: bm25s.BM25 | None = None
-        self._terms: dict[str, frozenset[str]] = {}  # chunk id -> its distinct terms
-        self._df: Counter[str] = Counter()  # term -> number of chunks that hold it
-        self._vocabulary_list: list[str] = []  # the terms of `_vocabulary_of`, for spelling
-        self._vocabulary_of: Counter[str] | None = None
-
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
-        return [terms(t) for t in texts]
+        self._snapshot = _Snapshot()
 
     def refresh(self) -> None:
         """Rebuild the index if the store changed since it was built (a cheap check otherwise)."""
         revision = self.store.revision()
-        if revision == self._revision:
+        if revision == self._snapshot.revision:
             return
         with self._lock:
-            if revision == self._revision:
+            if revision == self._snapshot.revision:
                 return
-            chunks = self.store.all_chunks()
-            bm25 = None
-            tokens = self._tokens([keyword_text(c) for c in chunks]) if chunks else []
-            if chunks:
-                bm25 = bm25s.BM25()
-                bm25.index(tokens, show_progress=False)
-            terms = {c.chunk_id: frozenset(t) for c, t in zip(chunks, tokens, strict=True)}
-            self._df = Counter(t for distinct in terms.values() for t in distinct)
-            self._chunks, self._bm25, self._terms = chunks, bm25, terms
-            self._revision = revision
-            log.info("keyword index built over %d chunks", len(chunks))
+            self._snapshot = _build(revision, self.store.all_chunks())
+            log.info("keyword index built over %d chunks", len(self._snapshot.chunks))
+
+    def _built(self) -> _Snapshot:
+        if self._snapshot.revision is None:
+            self.refresh()
+        return self._snapshot
 
     @property
     def size(self) -> int:
         """Chunks in the index as last built."""
-        return len(self._chunks)
+        return len(self._snapshot.chunks)
 
     def share_of(self, word: str) -> float:
         """The share of chunks holding `word` (as its stem), 0 for a word the store lacks."""
-        if self._revision is None:
-            self.refresh()
+        snap = self._built()
         stems = terms(word)
-        return self._df.get(stems[0], 0) / max(len(self._terms), 1) if stems else 1.0
+        return snap.df.get(stems[0], 0) / max(len(snap.terms), 1) if stems else 1.0
 
     def knows(self, word: str) -> bool:
         """Whether the store holds `word`, or a word a typo or two away ("piriformus")."""
@@ -81,16 +113,10 @@ class KeywordIndex:
         stems = terms(word)
         if not stems or len(stems[0]) < 5:
             return False
-        vocabulary = self._vocabulary()
+        vocabulary = self._snapshot.vocabulary
         return (
             process.extractOne(stems[0], vocabulary, scorer=fuzz.ratio, score_cutoff=80) is not None
         )
-
-    def _vocabulary(self) -> list[str]:
-        df = self._df  # the list is rebuilt when the index is
-        if self._vocabulary_of is not df:
-            self._vocabulary_list, self._vocabulary_of = [t for t in df if len(t) >= 4], df
-        return self._vocabulary_list
 
     def names_a_subject(self, word: str) -> bool:
         """Whether `word` is rare in the store (or unknown to it): it names a subject, like
@@ -98,20 +124,30 @@ class KeywordIndex:
         return self.share_of(word) <= SUBJECT_SHARE
 
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        """Up to `k` chunks sharing words with `query`, best BM25 score first."""
+        """Up to `k` chunks sharing words with `query`, best first (see the module's note)."""
         self.refresh()
         return self.search_as_built(query, k)
 
     def search_as_built(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        """`search` on the index as last built, without checking the store (a count)."""
-        chunks, bm25 = self._chunks, self._bm25
-        if bm25 is None or k <= 0:
+        """`search` on the index as last built, without checking the store (a count): the best
+        sections' best chunks (at most CHUNKS_PER_SECTION each), each with its section's score."""
+        snap = self._snapshot
+        if snap.chunk_bm25 is None or k <= 0:
             return []
-        tokens = [t for t in self._tokens([query])[0] if t in bm25.vocab_dict]
+        tokens = [t for t in terms(query) if t in snap.chunk_bm25.vocab_dict]
         if not tokens:
             return []
-        ids, scores = bm25.retrieve([tokens], k=min(k, len(chunks)), show_progress=False)
-        return [(chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+        ids, scores = snap.section_bm25.retrieve(
+            [tokens], k=min(k, len(snap.sections)), show_progress=False
+        )
+        chunk_scores = snap.chunk_bm25.get_scores(tokens)
+        found: list[tuple[Chunk, float]] = []
+        for section, score in zip(ids[0], scores[0], strict=True):
+            if score <= 0:
+                break
+            members = sorted(snap.sections[int(section)], key=lambda i: -chunk_scores[i])
+            found += [(snap.chunks[i], float(score)) for i in members[:CHUNKS_PER_SECTION]]
+        return found[:k]
 
     def coverage(self, query: str, chunk_ids: list[str]) -> list[float]:
         """How much of the query's weight (BM25 idf of its distinct terms) each chunk holds, 0-1.
@@ -120,18 +156,15 @@ class KeywordIndex:
         even where "for" and "bread" match, and "cooked spaghetti comparison" scores high.
         Uses the index as the last `search` left it (checking the store costs a count).
         """
-        if self._revision is None:
-            self.refresh()
-        query_terms = set(self._tokens([query])[0])
+        snap = self._built()
+        query_terms = set(terms(query))
         if not query_terms:
             return [0.0] * len(chunk_ids)
-        n = len(self._terms)
-        weight = {
-            t: math.log(1 + (n - self._df[t] + 0.5) / (self._df[t] + 0.5)) for t in query_terms
-        }
+        n = len(snap.terms)
+        weight = {t: math.log(1 + (n - snap.df[t] + 0.5) / (snap.df[t] + 0.5)) for t in query_terms}
         total = sum(weight.values())
         empty: frozenset[str] = frozenset()
         return [
-            sum(w for t, w in weight.items() if t in self._terms.get(i, empty)) / total
+            sum(w for t, w in weight.items() if t in snap.terms.get(i, empty)) / total
             for i in chunk_ids
         ]
