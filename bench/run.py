@@ -36,6 +36,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="a few hundred passages, a short load")
     p.add_argument("--passages", type=int, help="how many MedQuAD passages (default: all)")
     p.add_argument("--backend", choices=BACKENDS, help="embedder for our ingest (default: setting)")
+    p.add_argument(
+        "--backends",
+        default=",".join(BACKENDS),
+        help="embedders compared in the backends section (torch first: the others are judged "
+        "against it)",
+    )
     p.add_argument("--clients", type=int, default=50, help="concurrent clients in the load test")
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     p.add_argument("--big-chunks", type=int, default=100_000, help="size of the large store")

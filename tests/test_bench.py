@@ -16,7 +16,7 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
     spec.loader.exec_module(bench)
     # The bench points the settings at its own temp store through the environment.
     monkeypatch.setenv("PODCAST_ASSISTANT_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PODCAST_ASSISTANT_EMBED_BACKEND", "torch")
+    monkeypatch.setenv("PODCAST_ASSISTANT_EMBED_BACKEND", "onnx")  # built once, in the cache
     out = tmp_path / "results.md"
     report = bench.main(
         [
@@ -28,6 +28,7 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
             # The smallest sizes that still run every section: the test proves the script
             # works, the figures come from real runs.
             "--speed-chunks=8",
+            "--backends=onnx",  # loaded already; test_embedder compares the backends
             "--eval-passages=40",
             "--latency-questions=3",
             f"--out={out}",

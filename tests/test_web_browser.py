@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 OFF_TOPIC = ["What is the best pizza in Naples?", "Where can I eat the best pizza in Naples?"]
 # The rate-limit window in its test: long enough that one answer surely fits in it.
-WINDOW = 3.0
+WINDOW = 2.0
 ANSWER_WAIT = 30_000  # ms; the shared 2-core machine can be slow to embed a question
 
 # A listener-facing website with rules that would wreck an unisolated widget.

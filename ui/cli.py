@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("podcast_assistant")
 
 
+SHUTDOWN_GRACE_SECONDS = 3
+
+
 def _settings(ctx: click.Context) -> Settings:
     return ctx.find_root().obj
 
@@ -221,7 +224,16 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     click.echo(f"Serving the chat on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     # The rate limit is per client address; behind a reverse proxy on this machine, uvicorn
     # trusts its X-Forwarded-For (forwarded_allow_ips defaults to 127.0.0.1).
-    uvicorn.run(build_app(assistant), host=host, port=port, log_level="warning", proxy_headers=True)
+    # On a stop, open streams (a chat mid-answer, Gradio's event stream) get a few seconds to
+    # finish, not forever: a restart must not hang on one idle browser tab.
+    uvicorn.run(
+        build_app(assistant),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
 
 
 @main.command()
