@@ -8,7 +8,7 @@ from conftest import ingest_folder, make_settings
 
 from assistant.records import Chunk, Passage
 from assistant.retrieval.fusion import collapse, fuse
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import WHOLE_MATCH_BONUS, HybridRetriever
 from assistant.retrieval.keyword import KeywordIndex
 from assistant.store import Store
 
@@ -45,8 +45,9 @@ def test_rare_terms_are_found_by_keyword(shipped, embedder, query, term):
 
 
 def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
-    """A passage's score is its cosine plus keyword_weight times a coverage in [0, 1], keyword-
-    only hits included; so scores lie in [-1, 1 + keyword_weight], whatever the corpus."""
+    """A passage's score is its cosine, plus keyword_weight times a coverage in [0, 1], plus
+    WHOLE_MATCH_BONUS when it holds every uncommon word of the question, keyword-only hits
+    included."""
     _, store = shipped
     retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=2)
     query = "rectus femoris sartorius"
@@ -55,13 +56,13 @@ def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
     assert len(set(ids)) == len(ids)
     dense = {p.chunk.chunk_id for p in store.query(embedder.embed_query(query), 2)}
     assert set(ids) - dense, "no keyword-only hit to test"
-    stored = store.vectors(ids)
     cover = retriever.keyword.coverage(query, ids)
-    assert any(c > 0 for c in cover)
-    for p, c in zip(passages, cover, strict=True):
-        cosine = float(np.dot(stored[p.chunk.chunk_id], embedder.query_vector(query)))
-        assert 0.0 <= c <= 1.0 and -1.0 <= cosine <= 1.0
-        assert p.score == pytest.approx(cosine + retriever.keyword_weight * c, abs=1e-4)
+    whole = retriever.keyword.holds_every_known_word(query, ids)
+    assert any(c > 0 for c in cover) and any(whole) and not all(whole)
+    assert all(0.0 <= c <= 1.0 for c in cover)
+    assert [p.score for p in passages] == pytest.approx(
+        expected_scores(retriever, store, embedder, query, passages), abs=1e-4
+    )
 
 
 def test_retrieval_encodes_only_the_question(shipped, embedder, encoded):
@@ -73,12 +74,22 @@ def test_retrieval_encodes_only_the_question(shipped, embedder, encoded):
     dense = {p.chunk.chunk_id for p in store.query(embedder.embed_query(query), 2)}
     assert any(p.chunk.chunk_id not in dense for p in passages), "no keyword-only hit to test"
     assert encoded == [query]  # once: the store's query above reused the remembered vector
-    stored = store.vectors([p.chunk.chunk_id for p in passages])
-    cover = retriever.keyword.coverage(query, [p.chunk.chunk_id for p in passages])
+    assert [p.score for p in passages] == pytest.approx(
+        expected_scores(retriever, store, embedder, query, passages), abs=1e-4
+    )
+
+
+def expected_scores(retriever, store, embedder, query, passages) -> list[float]:
+    """Cosine from the stored vector + keyword_weight × coverage + the whole-match bonus."""
+    ids = [p.chunk.chunk_id for p in passages]
+    stored = store.vectors(ids)
+    cover = retriever.keyword.coverage(query, ids)
+    whole = retriever.keyword.holds_every_known_word(query, ids)
     vector = embedder.query_vector(query)
-    for p, c in zip(passages, cover, strict=True):
-        cosine = sum(a * b for a, b in zip(stored[p.chunk.chunk_id], vector, strict=True))
-        assert p.score == pytest.approx(cosine + retriever.keyword_weight * c, abs=1e-4)
+    return [
+        float(np.dot(stored[i], vector)) + retriever.keyword_weight * c + WHOLE_MATCH_BONUS * w
+        for i, c, w in zip(ids, cover, whole, strict=True)
+    ]
 
 
 def test_keyword_index_follows_incremental_ingest(tmp_path, embedder, corpus_copy):

@@ -291,3 +291,31 @@ def test_report_lists_refused_and_thumbs_down_questions(site, page):
     assert hips["thumbs_down"] == 1
     text = CliRunner().invoke(main, ["--data-dir", str(site["data_dir"]), "report"]).output
     assert OFF_TOPIC[0] in text and "How do strong hips help my lower back?" in text
+
+
+LONG_STORY = (
+    "I'm 52 and I've run for 20 years. Since last spring I get a deep ache in my buttock that "
+    "goes down the back of my thigh. My physio says it's piriformis and gave me the figure 4 "
+    "stretch, I do it every day and it's not getting better. Why isn't it working?"
+)
+
+
+def test_answers_read_as_excerpts_with_the_answer_marked(site, page, tmp_path):
+    """The three answers of the issue, as a listener sees them: a question, a long story and a
+    follow-up; each kept as a screenshot and as text in the test's tmp dir."""
+    page.goto(site["app"] + "/")
+    shown = []
+    for n, question in enumerate([PIRIFORMIS, LONG_STORY, "what should I do instead?"], 1):
+        answer = ask(page, question)
+        text = answer.locator(".text")
+        assert text.locator("strong.answers").count() >= 1  # the sentence that answers, marked
+        assert text.locator("a.cite").count() >= 1
+        said = text.inner_text()
+        assert "**" not in said and "### " not in said  # markup rendered, never shown raw
+        if text.locator("h4.excerpt-heading").count():
+            assert text.locator("h4.excerpt-heading").first.is_visible()
+        answer.screenshot(path=tmp_path / f"answer-{n}.png")
+        shown.append(f"Q: {question}\n{said}\n")
+    assert shown[2].split("\n", 1)[1] != shown[0].split("\n", 1)[1]  # the follow-up moves on
+    (tmp_path / "answers.txt").write_text("\n".join(shown), encoding="utf-8")
+    page.screenshot(path=tmp_path / "chat.png", full_page=True)

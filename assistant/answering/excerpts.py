@@ -41,16 +41,21 @@ class Unit:
     end: int
     text: str
     heading: bool
+    paragraph: int  # units of one paragraph share it
 
 
 def units(chunk: Chunk) -> list[Unit]:
     """The sentences and lines of a chunk, headings flagged."""
     text = chunk.text
-    found = []
+    found: list[Unit] = []
+    paragraph = 0
     for a, b in sentence_spans(text):
         piece = text[a:b]
+        if found and "\n" in text[found[-1].end : a]:
+            paragraph += 1
         whole_line = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
-        found.append(Unit(a, b, piece, whole_line and is_heading(piece, chunk.section)))
+        heading = whole_line and is_heading(piece, chunk.section)
+        found.append(Unit(a, b, piece, heading, paragraph))
     return found
 
 
@@ -69,7 +74,11 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     first = last = best
     while first > 0 and _LEANS_BACK.match(found[first].text) and not found[first - 1].heading:
         first -= 1
-    near = [i for i in sorted(marked) if abs(i - best) <= 2 and not found[i].heading]
+    near = [
+        i
+        for i in sorted(marked)
+        if abs(i - best) <= 2 and found[i].paragraph == found[best].paragraph
+    ]
     first, last = min([first, *near]), max([last, *near])
     if found[last].text.rstrip().endswith(":"):  # a list follows: keep its items
         while last + 1 < len(found) and not found[last + 1].heading and last - first < MAX_UNITS:

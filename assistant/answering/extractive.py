@@ -18,6 +18,7 @@ MAX_CACHED_SENTENCES = 50_000
 # Sentences embedded per answer at most: encoding them is most of an answer's time on a CPU,
 # so the cheap word-overlap ranking picks which of the candidates are worth it.
 MAX_SCORED = 10
+MAX_MARKED = 2  # sentences marked in one excerpt at most, so a skim gets the point
 MARK_MARGIN = 0.05  # sentences this close to the best one's fit are marked too
 SEEN_PENALTY = 0.15  # a sentence an earlier answer quoted fits this much worse
 PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
@@ -173,7 +174,8 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
     judged = []
     for rank, scored in by_passage.items():
         best_sim, best = max(scored)
-        marked = {i for s, i in scored if s >= best_sim - MARK_MARGIN}
+        close = sorted((x for x in scored if x[0] >= best_sim - MARK_MARGIN), reverse=True)
+        marked = {i for _, i in close[:MAX_MARKED]}
         score = (
             PASSAGE_WEIGHT * relevant[rank].score
             + SENTENCE_WEIGHT * best_sim

@@ -24,6 +24,7 @@ from assistant.retrieval.keyword import KeywordIndex
 from assistant.store import Store
 
 log = logging.getLogger(__name__)
+WHOLE_MATCH_BONUS = 0.3  # as much as holding all of the question's weight (keyword_weight)
 
 
 def _cosine(stored: np.ndarray | None, vector: np.ndarray) -> float:
@@ -85,10 +86,14 @@ class HybridRetriever(BaseRetriever):
             ]
         # Relevance for the gate: the cosine plus a bonus for holding the question's rarer
         # words, so a passage the embedding blurs ("cooked spaghetti", "Core 5") can count.
-        coverage = self.keyword.coverage(query, [p.chunk.chunk_id for p in best])
+        ids = [p.chunk.chunk_id for p in best]
+        coverage = self.keyword.coverage(query, ids)
+        # A passage holding every content word of the question the store knows (two or more:
+        # "cooked spaghetti comparison") is about what was asked, however the embedding sees it.
+        whole = self.keyword.holds_every_known_word(query, ids)
         return [
-            Passage(p.chunk, p.score + self.keyword_weight * c)
-            for p, c in zip(best, coverage, strict=True)
+            Passage(p.chunk, p.score + self.keyword_weight * c + WHOLE_MATCH_BONUS * w)
+            for p, c, w in zip(best, coverage, whole, strict=True)
         ]
 
     def _get_relevant_documents(

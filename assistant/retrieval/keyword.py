@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 
 import bm25s
 from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
 
 from assistant.records import Chunk
 from assistant.store import Store
-from assistant.text import terms
+from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
+EVERYDAY_ZIPF = 5.0  # English words this frequent or more are everyday words
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
 # level the CLI chose; put it back under the root logger's control.
@@ -148,6 +150,19 @@ class KeywordIndex:
             members = sorted(snap.sections[int(section)], key=lambda i: -chunk_scores[i])
             found += [(snap.chunks[i], float(score)) for i in members[:CHUNKS_PER_SECTION]]
         return found[:k]
+
+    def holds_every_known_word(self, query: str, chunk_ids: list[str]) -> list[bool]:
+        """For each chunk, whether it holds every one of the question's words that the store
+        knows and that are not everyday English, when there are two or more ("cooked
+        spaghetti"; "good morning" names nothing)."""
+        snap = self._built()
+        words = terms(query, STOPWORDS | FUNCTION_WORDS, stem=False)
+        uncommon = [w for w in words if zipf_frequency(w, "en") < EVERYDAY_ZIPF]
+        wanted = {t for t in terms(" ".join(uncommon)) if snap.df.get(t)}
+        if len(wanted) < 2:
+            return [False] * len(chunk_ids)
+        empty: frozenset[str] = frozenset()
+        return [wanted <= snap.terms.get(i, empty) for i in chunk_ids]
 
     def coverage(self, query: str, chunk_ids: list[str]) -> list[float]:
         """How much of the query's weight (BM25 idf of its distinct terms) each chunk holds, 0-1.
