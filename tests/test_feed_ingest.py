@@ -127,7 +127,7 @@ def test_a_transcript_question_cites_the_moment(site, tmp_path, embedder):
     )
     assert not answer.refused
     cited = [c for c in answer.sources if "ten seconds" in c.quote]
-    assert cited, answer
+    assert cited, answer.text
     citation = cited[0]
     chunk = next(c for c in store.all_chunks() if c.chunk_id == citation.chunk_id)
     assert chunk.kind == "transcript" and chunk.speaker and "Jess" in chunk.speaker

@@ -98,7 +98,9 @@ class Assistant:
             keyword_weight=settings.keyword_weight,
             mode=settings.retrieval,
         )
-        extractive = ExtractiveAnswerer(embedder, settings.min_relevance)
+        extractive = ExtractiveAnswerer(
+            embedder, settings.min_relevance, following=retriever.keyword.following
+        )
         if chat_model is None and settings.llm:
             chat_model = load_chat_model(settings)
         if chat_model is None:

@@ -8,7 +8,7 @@ kept, so an excerpt does not say the opposite of its page.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant import markup
 from assistant.records import Chunk
@@ -28,7 +28,7 @@ _TURNS = re.compile(
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 _HEADING_MAX_WORDS = 12
-MIN_UNITS = 4  # an excerpt shorter than this takes the sentences after it
+MIN_EXCERPT_WORDS = 80  # an excerpt shorter than this takes the sentences after it
 MAX_UNITS = 7  # sentences or list lines in one excerpt at most
 MAX_WORDS = 160
 
@@ -83,7 +83,11 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     if found[last].text.rstrip().endswith(":"):  # a list follows: keep its items
         while last + 1 < len(found) and not found[last + 1].heading and last - first < MAX_UNITS:
             last += 1
-    while last - first + 1 < MIN_UNITS and last + 1 < len(found) and not found[last + 1].heading:
+    while (
+        _words(found, first, last) < MIN_EXCERPT_WORDS
+        and last + 1 < len(found)
+        and not found[last + 1].heading
+    ):
         last += 1  # the sentences after round out the point
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
@@ -119,6 +123,15 @@ def render(chunk: Chunk, found: list[Unit], span: tuple[int, int], marked: set[i
     if current:
         lines.append(current)
     return "\n".join(lines)
+
+
+def joined(chunk: Chunk, after: Chunk) -> Chunk | None:
+    """`chunk` continued by the chunk `after` it (they overlap by a sentence or meet), as one
+    passage of the same source; None when they don't meet."""
+    if not chunk.start_char <= after.start_char <= chunk.end_char < after.end_char:
+        return None
+    text = chunk.text + after.text[chunk.end_char - after.start_char :]
+    return replace(chunk, text=text, end_char=after.end_char, end_seconds=after.end_seconds)
 
 
 def quote(chunk: Chunk, found: list[Unit], span: tuple[int, int]) -> str:

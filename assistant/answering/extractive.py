@@ -1,6 +1,7 @@
 """The default answerer: the passage that best answers the question, quoted as a coherent
 excerpt (see `assistant.markup`), and at most two more from other sources that add to it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +11,7 @@ from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
 from assistant.markup import unmarked
 from assistant.prompts import ALL_SAID, CANNOT_ANSWER
-from assistant.records import Answer, Passage
+from assistant.records import Answer, Chunk, Passage
 from assistant.text import STOPWORDS, terms
 
 MIN_WORDS = 5
@@ -53,8 +54,10 @@ class ExtractiveAnswerer:
         min_relevance: float,
         max_excerpts: int = 3,
         max_passages: int = 6,
+        following: Callable[[Chunk], Chunk | None] | None = None,
     ) -> None:
         self.embedder = embedder
+        self.following = following  # the next chunk of a passage's section, to go on into
         self.min_relevance = min_relevance
         self.max_excerpts = max_excerpts
         self.max_passages = max_passages
@@ -111,7 +114,11 @@ class ExtractiveAnswerer:
             _Candidate(rank, i, unit.text)
             for rank, units in enumerate(found)
             for i, unit in enumerate(units)
-            if not unit.heading and len(unit.text.split()) >= MIN_WORDS
+            if not unit.heading
+            and len(unit.text.split()) >= MIN_WORDS
+            # A question in the source (a host's, in a Q&A) reads like the listener's, but the
+            # answer is what follows it.
+            and not unit.text.rstrip().endswith("?")
         ]
         if not candidates:
             return refusal()
@@ -149,6 +156,15 @@ class ExtractiveAnswerer:
         self, passage: Passage, units: list, judged: "_Judged"
     ) -> tuple[str, Passage, str]:
         span = excerpts.window(units, judged.best, judged.marked)
+        if span[1] == len(units) - 1 and self.following is not None:
+            # The window reaches the chunk's end: the thought may go on in the next chunk
+            # ("Walk us through the bird dog…" is answered after the chunk boundary).
+            after = self.following(passage.chunk)
+            longer = excerpts.joined(passage.chunk, after) if after else None
+            if longer is not None:
+                passage = Passage(longer, passage.score)
+                units = excerpts.units(longer)
+                span = excerpts.window(units, judged.best, judged.marked)
         marked = {i for i in judged.marked if span[0] <= i <= span[1]}
         text = excerpts.render(passage.chunk, units, span, marked)
         return text, passage, excerpts.quote(passage.chunk, units, span)

@@ -48,6 +48,7 @@ class _Snapshot:
     terms: dict[str, frozenset[str]] = field(default_factory=dict)  # chunk id -> its terms
     df: Counter = field(default_factory=Counter)  # term -> number of chunks that hold it
     vocabulary: list[str] = field(default_factory=list)  # terms for spelling look-ups
+    following: dict[str, Chunk] = field(default_factory=dict)  # chunk id -> next in its section
 
 
 def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
@@ -67,8 +68,21 @@ def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
     chunk_terms = {c.chunk_id: frozenset(t) for c, t in zip(chunks, tokens, strict=True)}
     df = Counter(t for distinct in chunk_terms.values() for t in distinct)
     vocabulary = [t for t in df if len(t) >= 4]
+    following = {}
+    for members in sections:
+        ordered = sorted(members, key=lambda i: chunks[i].position)
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            following[chunks[a].chunk_id] = chunks[b]
     return _Snapshot(
-        revision, chunks, chunk_bm25, sections, section_bm25, chunk_terms, df, vocabulary
+        revision,
+        chunks,
+        chunk_bm25,
+        sections,
+        section_bm25,
+        chunk_terms,
+        df,
+        vocabulary,
+        following,
     )
 
 
@@ -119,6 +133,10 @@ class KeywordIndex:
         return (
             process.extractOne(stems[0], vocabulary, scorer=fuzz.ratio, score_cutoff=80) is not None
         )
+
+    def following(self, chunk: Chunk) -> Chunk | None:
+        """The chunk after `chunk` in its source's section, if there is one."""
+        return self._built().following.get(chunk.chunk_id)
 
     def names_a_subject(self, word: str) -> bool:
         """Whether `word` is rare in the store (or unknown to it): it names a subject, like
