@@ -81,18 +81,9 @@ class FakeEmbedder(Embedder):
 def assistant_with(embedder, settings, store, answerer=None):
     """An `Assistant` as `Assistant.from_settings` builds it, on the given embedder (and,
     if given, answerer) instead of the packaged model."""
-    from assistant.answering import Assistant
-    from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.retrieval.hybrid import HybridRetriever
+    from dataclasses import replace
 
-    retriever = HybridRetriever(
-        store=store,
-        embedder=embedder,
-        k=settings.top_k,
-        candidates=settings.retrieval_candidates,
-        rrf_k=settings.rrf_k,
-        keyword_weight=settings.keyword_weight,
-        mode=settings.retrieval,
-    )
-    answerer = answerer or ExtractiveAnswerer(embedder, settings.min_relevance)
-    return Assistant(settings, store, embedder, retriever, answerer)
+    from assistant.answering import Assistant
+
+    built = Assistant.from_settings(settings, store=store, embedder=embedder)
+    return replace(built, answerer=answerer) if answerer else built

@@ -81,14 +81,19 @@ class Assistant:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: Store | None = None, chat_model: BaseChatModel | None = None
+        cls,
+        settings: Settings,
+        store: Store | None = None,
+        chat_model: BaseChatModel | None = None,
+        embedder: Embedder | None = None,
     ) -> "Assistant":
         """Open the store, load the embedder and pick the answerer the settings ask for
-        (`chat_model` overrides `settings.llm`, for tests and embedding)."""
+        (`chat_model` overrides `settings.llm`, and `embedder` the packaged model, for tests
+        and embedding)."""
         from assistant.answering.llm import LLMAnswerer, load_chat_model
 
         store = store or Store(settings)
-        embedder = load_embedder(settings)
+        embedder = embedder or load_embedder(settings)
         retriever = HybridRetriever(
             store=store,
             embedder=embedder,
