@@ -21,6 +21,7 @@ MAX_CACHED_SENTENCES = 50_000
 MAX_SCORED = 10
 MAX_MARKED = 2  # sentences marked in one excerpt at most, so a skim gets the point
 MARK_MARGIN = 0.05  # sentences this close to the best one's fit are marked too
+NEW_SHARE = 0.4  # an extra excerpt's words that must be new for it to be added
 SEEN_PENALTY = 0.15  # a sentence an earlier answer quoted fits this much worse
 PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
 SENTENCE_WEIGHT = 0.3  # its best sentence's fit to the question
@@ -142,15 +143,18 @@ class ExtractiveAnswerer:
         if not judged:
             return all_said()
         lead = judged[0]
-        chosen = [lead]
+        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead)]
+        sources = {lead.source_id}
         for other in judged[1:]:
-            if len(chosen) >= self.max_excerpts:
+            if len(made) >= self.max_excerpts or other.score < lead.score - EXTRA_MARGIN:
                 break
-            if other.source_id in {c.source_id for c in chosen}:
+            if other.source_id in sources:
                 continue
-            if other.score >= lead.score - EXTRA_MARGIN:
-                chosen.append(other)
-        return cite_excerpts([self._excerpt(relevant[j.rank], found[j.rank], j) for j in chosen])
+            excerpt = self._excerpt(relevant[other.rank], found[other.rank], other)
+            if _adds_something(excerpt[2], [m[2] for m in made]):
+                made.append(excerpt)
+                sources.add(other.source_id)
+        return cite_excerpts(made)
 
     def _excerpt(
         self, passage: Passage, units: list, judged: "_Judged"
@@ -204,6 +208,14 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
 def _says_something_new(units: list, judged: "_Judged", seen: frozenset[str]) -> bool:
     first, last = excerpts.window(units, judged.best, judged.marked)
     return any(sentence_key(units[i].text) not in seen for i in range(first, last + 1))
+
+
+def _adds_something(quote: str, quoted: list[str]) -> bool:
+    """Whether an extra excerpt says something the ones before it do not: another source
+    often repeats a page nearly word for word."""
+    words = set(terms(quote))
+    before = set().union(*(terms(q) for q in quoted))
+    return bool(words) and len(words - before) / len(words) >= NEW_SHARE
 
 
 def sentence_key(sentence: str) -> str:
