@@ -57,3 +57,13 @@ def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant
     assert answer.text.startswith(NOTE + nearest_label(["foam", "roller"]))
     plain = assistant.answer("why isn't my piriformis stretch working?")
     assert plain.exact and not plain.text.startswith(NOTE)
+
+
+def test_typos_the_store_can_correct_are_corrected_before_retrieval(assistant):
+    keyword = assistant.retriever.keyword
+    assert keyword.spelled("why isnt my piriformus strech working") == (
+        "why isnt my piriformis stretch working"
+    )
+    # Words the store has, short words and words with no near spelling stay as typed.
+    assert keyword.spelled("my back hurts, sourdough?") == "my back hurts, sourdough?"
+    assert "piriformis" in assistant.standalone("piriformus")

@@ -117,10 +117,10 @@ class Assistant:
         )
 
     def standalone(self, question: str, history: History = ()) -> str:
-        """The question as it stands alone: a long story condensed to what it asks, and a
-        follow-up carrying the chat's topic."""
+        """The question as it stands alone: typos the store can correct corrected ("sciatia"),
+        a long story condensed to what it asks, and a follow-up carrying the chat's topic."""
         share = self.retriever.keyword.share_of
-        question = condense(question.strip(), share)
+        question = condense(self.retriever.keyword.spelled(question.strip()), share)
         if not history:
             return question
         return self.condense(question, [(condense(q, share), a) for q, a in history])
@@ -147,7 +147,7 @@ class Assistant:
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
         if self.judge_on_own_words:  # the passages carry the topic; the words say what's asked
-            query = condense(question.strip(), keyword.share_of)
+            query = condense(keyword.spelled(question.strip()), keyword.share_of)
         return query, passages, quoted_before(history), unmentioned
 
     def answer(self, question: str, history: History = ()) -> Answer:

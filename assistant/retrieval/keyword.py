@@ -9,6 +9,7 @@ in that order; chunk-level BM25 only orders the chunks within a section.
 
 import logging
 import math
+import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
+_WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
 EVERYDAY_ZIPF = 5.0  # English words this frequent or more are everyday words
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
@@ -49,6 +51,7 @@ class _Snapshot:
     df: Counter = field(default_factory=Counter)  # term -> number of chunks that hold it
     vocabulary: list[str] = field(default_factory=list)  # terms for spelling look-ups
     following: dict[str, Chunk] = field(default_factory=dict)  # chunk id -> next in its section
+    words: dict[str, list[str]] = field(default_factory=dict)  # first letter -> words, to spell
 
 
 def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
@@ -68,6 +71,9 @@ def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
     chunk_terms = {c.chunk_id: frozenset(t) for c, t in zip(chunks, tokens, strict=True)}
     df = Counter(t for distinct in chunk_terms.values() for t in distinct)
     vocabulary = [t for t in df if len(t) >= 4]
+    words: dict[str, list[str]] = defaultdict(list)
+    for word in sorted({w for c in chunks for w in _WORD.findall(keyword_text(c).lower())}):
+        words[word[0]].append(word)
     following = {}
     for members in sections:
         ordered = sorted(members, key=lambda i: chunks[i].position)
@@ -83,6 +89,7 @@ def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
         df,
         vocabulary,
         following,
+        dict(words),
     )
 
 
@@ -133,6 +140,23 @@ class KeywordIndex:
         return (
             process.extractOne(stems[0], vocabulary, scorer=fuzz.ratio, score_cutoff=80) is not None
         )
+
+    def spelled(self, text: str) -> str:
+        """`text` with each word the store lacks (five letters or more) replaced by the store's
+        word a typo or two away, same first letter ("sciatia" → "sciatica"); else as it was."""
+        snap = self._built()
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lowered = word.lower()
+            if len(lowered) < 5 or lowered in snap.words.get(lowered[0], ()):
+                return word
+            found = process.extractOne(
+                lowered, snap.words.get(lowered[0], []), scorer=fuzz.ratio, score_cutoff=85
+            )
+            return found[0] if found else word
+
+        return _WORD.sub(fix, text)
 
     def following(self, chunk: Chunk) -> Chunk | None:
         """The chunk after `chunk` in its source's section, if there is one."""
