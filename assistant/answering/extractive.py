@@ -54,7 +54,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         min_relevance: float,
         max_excerpts: int = 3,
-        max_passages: int = 6,
+        max_passages: int = 4,
         following: Callable[[Chunk], Chunk | None] | None = None,
     ) -> None:
         self.embedder = embedder
