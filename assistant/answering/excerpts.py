@@ -89,6 +89,10 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         and not found[last + 1].heading
     ):
         last += 1  # the sentences after round out the point
+    while _words(found, first, last) < MIN_EXCERPT_WORDS and first > 0:
+        if found[first - 1].heading:
+            break
+        first -= 1  # at a section's end, the sentences before do
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
     while last > best and (last - first >= MAX_UNITS or _words(found, first, last) > MAX_WORDS):
