@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 
 import httpx
 import pytest
@@ -9,8 +10,10 @@ from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app
 
 from assistant.prompts import STANDING_NOTE
-from ui.app import build_app
+from assistant.settings import Settings
+from ui.app import QuestionGate, build_app
 from ui.feedback import FeedbackStore
+from ui.gradio_chat import history_pairs
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 ALLOWED = "https://backinshape.example"
@@ -99,6 +102,46 @@ def test_too_long_and_empty_questions_are_400_with_the_reason(server):
     assert long.status_code == 400 and "shorten it to 1,000" in long.json()["error"]
     empty = httpx.post(f"{server}/api/ask", json={"question": "   "})
     assert empty.status_code == 400 and "Please type a question" in empty.json()["error"]
+
+
+def test_an_over_size_body_is_413_with_a_clear_message_before_it_is_read(server):
+    history = [["back pain " * 100_000, "fine"]]  # a 1 MB earlier "question"
+    started = time.monotonic()
+    declared = httpx.post(f"{server}/api/ask", json={"question": PIRIFORMIS, "history": history})
+    chunks = (b"x" * 65_536 for _ in range(32))  # 2 MB with no Content-Length
+    chunked = httpx.post(f"{server}/api/chat", content=chunks)
+    assert time.monotonic() - started < 5  # measured: a few ms each
+    assert declared.status_code == 413 and "too large (977 KB" in declared.json()["error"]
+    assert chunked.status_code == 413 and "at most 512 KB" in chunked.json()["error"]
+    padded = {"question": PIRIFORMIS, "padding": "x" * 600_000}  # unknown fields count too
+    assert httpx.post(f"{server}/api/ask", json=padded).status_code == 413
+
+
+def test_too_many_or_too_long_earlier_turns_are_400_with_the_reason(server):
+    turn = ["why isn't my piriformis stretch working?", "Because [1]"]
+    many = httpx.post(f"{server}/api/ask", json={"question": PIRIFORMIS, "history": [turn] * 11})
+    assert many.status_code == 400 and "11 earlier turns" in many.json()["error"]
+    long_question = [["back pain " * 150, "Because [1]"]]
+    body = {"question": "and then?", "history": long_question}
+    refused = httpx.post(f"{server}/api/chat", json=body)
+    assert refused.status_code == 400
+    assert "turn 1 of the chat has a question of 1,500" in refused.json()["error"]
+    long_answer = [turn, ["why?", "a" * 20_001]]
+    body = {"question": "and then?", "history": long_answer}
+    refused = httpx.post(f"{server}/api/ask", json=body)
+    assert refused.status_code == 400
+    assert "turn 2 of the chat has an answer of 20,001" in refused.json()["error"]
+    gate = QuestionGate(Settings(max_history_turns=3))  # the caps are settings
+    assert gate.problem("client", "why?", [turn] * 3) is None
+    assert "4 earlier turns" in gate.problem("client", "why?", [turn] * 4)[1]
+
+
+def test_gradio_history_is_cut_to_the_caps():
+    settings = Settings(max_question_chars=20, max_history_answer_chars=100)
+    turn = [{"role": "user", "content": "q" * 50}, {"role": "assistant", "content": "a" * 500}]
+    pairs = history_pairs(turn * 1000, 5, settings.max_question_chars, 100)
+    assert pairs == [("q" * 20, "a" * 100)] * 5
+    assert history_pairs(turn, 0, 20, 100) == []
 
 
 def test_embed_may_be_framed_by_allowed_origins_only(server):

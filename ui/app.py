@@ -9,7 +9,7 @@ Content-Security-Policy (scripts and styles from this origin only, framing as co
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 
-from assistant.answering import Assistant, check_question
+from assistant.answering import Assistant, check_history, check_question
 from assistant.records import Answer
 from assistant.settings import Settings
 from ui.api import (
@@ -34,6 +34,7 @@ from ui.api import (
 )
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
+from ui.limits import BodyLimit
 from ui.ratelimit import RateLimiter, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
 
@@ -48,7 +49,11 @@ EXAMPLES = [
 GRADIO_PATH = "/gradio"
 HISTORY_TURNS = 5  # earlier (question, answer) pairs passed along with a question
 REFUSALS = {
-    400: {"model": ErrorBody, "description": "The question is empty or too long."},
+    400: {
+        "model": ErrorBody,
+        "description": "The question is empty or too long, or so are its earlier turns.",
+    },
+    413: {"model": ErrorBody, "description": "The request body is over the size accepted."},
     429: {
         "model": ErrorBody,
         "description": "Too many questions from this client; `retry_after` seconds to wait.",
@@ -72,13 +77,22 @@ class QuestionGate:
 
     def __init__(self, settings: Settings):
         self.max_chars = settings.max_question_chars
+        self.history_limits = (
+            settings.max_history_turns,
+            settings.max_question_chars,
+            settings.max_history_answer_chars,
+        )
         self.limiter = RateLimiter(
             settings.rate_limit_questions, settings.rate_limit_window_seconds
         )
 
-    def problem(self, client: str, question: str) -> tuple[int, str, float] | None:
+    def problem(
+        self, client: str, question: str, history: Sequence[tuple[str, str]] = ()
+    ) -> tuple[int, str, float] | None:
         """Why a question may not be answered: (HTTP status, message, seconds to wait)."""
-        problem = check_question(question, self.max_chars)
+        problem = check_question(question, self.max_chars) or check_history(
+            history, *self.history_limits
+        )
         if problem:
             return 400, problem, 0.0
         wait = self.limiter.check(client)
@@ -87,10 +101,10 @@ class QuestionGate:
             return 429, wait_message(wait), wait
         return None
 
-    def refusal(self, request: Request, question: str) -> JSONResponse | None:
+    def refusal(self, request: Request, body: Question) -> JSONResponse | None:
         """Why this request may not be answered (too long, empty, too many), as JSON."""
         client = request.client.host if request.client else "unknown"
-        problem = self.problem(client, question)
+        problem = self.problem(client, body.question, body.history)
         if problem is None:
             return None
         status, message, wait = problem
@@ -186,7 +200,7 @@ def add_question_routes(
 
     @app.post("/api/ask", response_model=AskResponse, responses=REFUSALS)
     def ask(body: Question, request: Request) -> AskResponse | JSONResponse:
-        refusal = gate.refusal(request, body.question)
+        refusal = gate.refusal(request, body)
         if refusal:
             return refusal
         log.debug("question of %d characters", len(body.question))
@@ -202,7 +216,7 @@ def add_question_routes(
         responses=REFUSALS,
     )
     def chat(body: Question, request: Request) -> Response:
-        refusal = gate.refusal(request, body.question)
+        refusal = gate.refusal(request, body)
         if refusal:
             return refusal
         log.debug("question of %d characters (streamed)", len(body.question))
@@ -287,9 +301,10 @@ def build_app(
     gate = QuestionGate(settings)
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     add_security_headers(app, page_policy(["'self'"]))
     add_pages(app, assistant, settings)
     add_api(app, assistant, feedback, gate)
     document_chat_stream(app)
-    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, HISTORY_TURNS)
+    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
     return gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)
