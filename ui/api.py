@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.links import moment_label
+from assistant.links import moment_label, web_url
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer, Citation
 from ui.render import source_link
@@ -134,7 +134,7 @@ def source_body(citation: Citation) -> Source:
         n=citation.n,
         source_id=citation.source_id,
         title=citation.title,
-        url=citation.url,
+        url=web_url(citation.url),  # a store from before ingest checked links may hold others
         quote=" ".join(citation.quote.split()),
         link=source_link(citation),
         start_seconds=citation.start_seconds,
