@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         20_000_000, description="Largest source file ingested; bigger files are reported."
     )
+    title: str = Field(
+        "Ask the Back In Shape podcast",
+        min_length=1,
+        max_length=120,
+        description="The heading of the chat pages (`/`, `/embed`, Gradio's); no request can "
+        "change it (an embedding site's `data-title` labels only the widget's button).",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")
     retrieval: Literal["hybrid", "dense"] = Field(

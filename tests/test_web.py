@@ -17,13 +17,15 @@ from ui.gradio_chat import history_pairs
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 ALLOWED = "https://backinshape.example"
+TITLE = "Back In Shape: ask Jess & Tom"
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory, embedder):
-    """The app on a free port, one site allowed to embed it; its feedback store."""
+    """The app on a free port, one site allowed to embed it, a title of its own; its feedback
+    store."""
     assistant = hostile_assistant(tmp_path_factory, embedder)
-    settings = assistant.settings.model_copy(update={"allowed_origins": [ALLOWED]})
+    settings = assistant.settings.model_copy(update={"allowed_origins": [ALLOWED], "title": TITLE})
     feedback = FeedbackStore(tmp_path_factory.mktemp("web-feedback") / "feedback.sqlite3")
     with serve_app(build_app(assistant, feedback, settings)) as url:
         yield url, feedback
@@ -154,11 +156,18 @@ def test_embed_may_be_framed_by_allowed_origins_only(server):
     assert home.endswith("frame-ancestors 'self'")
 
 
+def test_the_heading_is_the_servers_title_whatever_the_query_says(server):
+    shown = "<h1>Back In Shape: ask Jess &amp; Tom</h1>"
+    assert shown in httpx.get(f"{server}/").text
+    for title in ("OFFICIAL: call +44 20 7946 0000 now", "<script>alert(1)</script>"):
+        page = httpx.get(f"{server}/embed", params={"title": title}).text
+        assert shown in page and "<title>Back In Shape: ask Jess &amp; Tom</title>" in page
+        assert "OFFICIAL" not in page and "alert(1)" not in page
+    assert Settings().title == "Ask the Back In Shape podcast"
+
+
 def test_embed_parameters_are_text_not_markup(server):
-    page = httpx.get(
-        f"{server}/embed", params={"title": "<script>alert(1)</script>", "color": "red;x:y"}
-    ).text
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    page = httpx.get(f"{server}/embed", params={"color": "red;x:y"}).text
     assert 'data-color=""' in page
     ok = httpx.get(f"{server}/embed", params={"color": "#0a7"}).text
     assert 'data-color="#0a7"' in ok

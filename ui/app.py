@@ -40,7 +40,6 @@ from ui.render import STATIC_DIR, chat_page, read_static, source_page
 
 log = logging.getLogger(__name__)
 
-TITLE = "Ask the Back In Shape podcast"
 EXAMPLES = [
     "Why isn't my piriformis stretch working?",
     "Should I stretch my hamstrings with a disc bulge?",
@@ -149,7 +148,7 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
         return chat_page(
-            title=TITLE,
+            title=settings.title,
             examples=EXAMPLES,
             max_chars=settings.max_question_chars,
             compact=False,
@@ -157,9 +156,11 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         )
 
     @app.get("/embed", response_class=HTMLResponse, include_in_schema=False)
-    def embed(title: str = TITLE, color: str | None = None) -> HTMLResponse:
+    def embed(color: str | None = None) -> HTMLResponse:
+        # The heading is the server's: a `title` in the query is ignored, so no link to this
+        # domain can show words of its own choosing ("OFFICIAL: call …") as the page's heading.
         page = chat_page(
-            title=title[:80] or TITLE,
+            title=settings.title,
             examples=EXAMPLES,
             max_chars=settings.max_question_chars,
             compact=True,

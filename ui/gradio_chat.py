@@ -117,7 +117,7 @@ def build_gradio_chat(
 
     return gr.ChatInterface(
         respond,
-        title="Ask the Back In Shape podcast",
+        title=settings.title,
         description="Answers come only from the podcast's articles and episodes, with sources.",
         examples=examples,
         cache_examples=False,
