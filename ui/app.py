@@ -7,9 +7,11 @@ every title, quote and question reaches the DOM as text, and the pages can carry
 Content-Security-Policy (scripts and styles from this origin only, framing as configured).
 """
 
+import asyncio
 import logging
 import math
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
@@ -34,7 +36,7 @@ from ui.api import (
 )
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
-from ui.limits import BodyLimit
+from ui.limits import BodyLimit, add_validation_errors
 from ui.ratelimit import RateLimiter, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
 
@@ -138,6 +140,8 @@ def add_security_headers(app: FastAPI, own_page_policy: str) -> None:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
         elif is_html:
             response.headers.setdefault("Content-Security-Policy", own_page_policy)
+        if request.url.path.startswith("/api/"):  # answers, refusals and votes: never cached
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
@@ -145,7 +149,10 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     """The chat (`/`), its iframe form (`/embed`), `/widget.js` and the source pages."""
     embed_policy = page_policy(["'self'", *settings.allowed_origins])
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    # GET and HEAD: uptime checkers ask with HEAD (uvicorn sends the headers only).
+    @app.api_route(
+        "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+    )
     def home() -> str:
         return chat_page(
             title=settings.title,
@@ -168,7 +175,7 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": embed_policy})
 
-    @app.get("/widget.js", include_in_schema=False)
+    @app.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
     def widget() -> Response:
         return Response(
             read_static("widget.js"),
@@ -256,9 +263,16 @@ def add_api(
             raise HTTPException(404, "No such answer")
         return FeedbackResponse(id=body.id, vote=body.vote)
 
+    # Async, counting on a thread of its own: a health check must not queue behind answers
+    # for the threads sync routes run on.
+    counting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+
     @app.get("/healthz", response_model=Health)
-    def healthz() -> Health:
-        return Health(chunks=assistant.store.count())
+    async def healthz() -> Health:
+        count = await asyncio.get_running_loop().run_in_executor(counting, assistant.store.count)
+        return Health(chunks=count)
+
+    app.head("/healthz", include_in_schema=False)(healthz)
 
 
 def document_chat_stream(app: FastAPI) -> None:
@@ -303,6 +317,7 @@ def build_app(
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    add_validation_errors(app)
     add_security_headers(app, page_policy(["'self'"]))
     add_pages(app, assistant, settings)
     add_api(app, assistant, feedback, gate)

@@ -1,6 +1,11 @@
-"""The request-body cap: a body over `max_request_bytes` is refused with 413 before it is read
-whole, whether it declares its length or arrives in chunks."""
+"""Bounds on what one request can make the server read or send back: a body over
+`max_request_bytes` is refused with 413 before it is read whole (declared length or chunks), and
+a 422 names what is wrong without echoing the input."""
 
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.prompts import REQUEST_TOO_LARGE
@@ -83,3 +88,28 @@ def replay(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replayed
+
+
+MAX_VALIDATION_ERRORS = 10  # listed in a 422; a 10,000-turn history gets ten, not ten thousand
+MAX_LOC_CHARS = 60  # of a name in an error's location (a key can be the client's own text)
+
+
+def add_validation_errors(app: FastAPI) -> None:
+    """422 bodies in FastAPI's shape (`{"detail": [{"loc", "msg", "type"}]}`) without the
+    `input` pydantic would echo back (540 KB for a 10,000-turn history), at most ten errors."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        detail = [
+            {
+                "loc": [p[:MAX_LOC_CHARS] if isinstance(p, str) else p for p in e.get("loc", ())],
+                "msg": str(e.get("msg", ""))[:200],
+                "type": e.get("type", ""),
+            }
+            for e in errors[:MAX_VALIDATION_ERRORS]
+        ]
+        if len(errors) > MAX_VALIDATION_ERRORS:
+            more = len(errors) - MAX_VALIDATION_ERRORS
+            detail.append({"loc": [], "msg": f"and {more:,} more errors", "type": "more"})
+        return JSONResponse(jsonable_encoder({"detail": detail}), status_code=422)
