@@ -1,6 +1,24 @@
-"""Links to a moment in an episode (`#t=754`) and their labels ("Ep. 42 · 12:34")."""
+"""Links: which URLs may be shown at all (http and https only), links to a moment in an
+episode (`#t=754`) and their labels ("Ep. 42 · 12:34")."""
 
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def web_url(value: object) -> str | None:
+    """`value` as a link a page may show: an absolute http(s) URL with a host, else None
+    (never `javascript:`, `data:`, `file:` or a relative path)."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
+    if parts.scheme.lower() in WEB_SCHEMES and parts.netloc and url.isprintable():
+        return url
+    return None
 
 
 def format_timestamp(seconds: float) -> str:

@@ -38,8 +38,33 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
     )
+    max_history_turns: int = Field(
+        10,
+        ge=0,
+        description="Most earlier [question, answer] turns a request may send with a question "
+        "(the last five are used).",
+    )
+    max_history_answer_chars: int = Field(
+        20_000,
+        ge=100,
+        description="Longest earlier answer a request may send back, in characters (an earlier "
+        "question may be as long as `max_question_chars`).",
+    )
+    max_request_bytes: int = Field(
+        512 * 1024,
+        ge=1024,
+        description="Largest request body `serve` reads, in bytes; a bigger one is refused "
+        "with 413.",
+    )
     max_file_bytes: int = Field(
         20_000_000, description="Largest source file ingested; bigger files are reported."
+    )
+    title: str = Field(
+        "Ask the Back In Shape podcast",
+        min_length=1,
+        max_length=120,
+        description="The heading of the chat pages (`/`, `/embed`, Gradio's); no request can "
+        "change it (an embedding site's `data-title` labels only the widget's button).",
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(7860, description="Port `serve` listens on.")

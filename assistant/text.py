@@ -15,8 +15,13 @@ _ABBREVIATIONS = frozenset(
 )
 
 
-def _is_abbreviation(line: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", line[:dot])
+_LOOK_BACK = 16  # characters before a dot searched for an abbreviation (longest: "approx.")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    # Only a few characters back: slicing and searching all of `text` before each dot made
+    # splitting quadratic (a 100,000-character line took seconds).
+    word = re.search(r"([\w.]+)$", text[max(0, dot - _LOOK_BACK) : dot])
     return bool(word) and word.group(1).lower().rstrip(".") in _ABBREVIATIONS
 
 

@@ -1,7 +1,12 @@
 """Clean text: normalised whitespace, no page furniture (share bars, related posts, comments)."""
 
+import logging
 import re
 import unicodedata
+
+from assistant.links import web_url
+
+log = logging.getLogger(__name__)
 
 # Whole lines that are navigation or calls to action on the podcast's pages, never content.
 FURNITURE_LINES = frozenset(
@@ -89,3 +94,14 @@ def markdown_to_text(text: str) -> tuple[str, str | None]:
         line = re.sub(r"^\s{0,3}>\s?", "", line)  # block quotes
         out.append(_MD_MARKS.sub("", _MD_LINK.sub(r"\1", line)))
     return "\n".join(out), title
+
+
+def web_link(value: object, what: str, origin: str) -> str | None:
+    """`value` if it is an http(s) link, else None with a warning: a `javascript:` or `data:`
+    URL from a sidecar or a feed must never be stored, let alone shown as a link."""
+    if value is None or value == "":
+        return None
+    url = web_url(value)
+    if url is None:
+        log.warning("%s: %s %r is not an http(s) link; dropped", origin, what, str(value)[:60])
+    return url

@@ -2,12 +2,13 @@
 transcript, downloaded concurrently; a broken page or transcript is a `Failure`, not a crash."""
 
 import logging
+from dataclasses import replace
 
 import lxml.html
 import trafilatura
 
 from assistant.records import Source
-from ingest.clean import normalize_text, strip_furniture
+from ingest.clean import normalize_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.feeds import Episode, Feed, FeedError, TranscriptLink, parse_feed
 from ingest.fetch import Fetched, Fetcher
@@ -75,6 +76,22 @@ def description_text(html: str) -> str:
     return normalize_text(root.text_content())
 
 
+def web_links_only(episode: Episode, feed_url: str) -> Episode:
+    """The episode with only its http(s) links: a `javascript:` or `data:` item link, audio or
+    transcript URL is dropped with a warning (the item may still be read from its text)."""
+    where = f"{feed_url}: item {episode.guid!r}"
+    audio_url = web_link(episode.audio_url, "audio URL", where)
+    return replace(
+        episode,
+        link=web_link(episode.link, "item link", where),
+        audio_url=audio_url,
+        audio_type=episode.audio_type if audio_url else None,
+        transcripts=tuple(
+            t for t in episode.transcripts if web_link(t.url, "transcript URL", where)
+        ),
+    )
+
+
 def _base(episode: Episode, feed_url: str) -> dict:
     return {
         "url": episode.link or episode.audio_url,
@@ -93,6 +110,7 @@ def load_feed(feed_url: str, fetcher: Fetcher) -> tuple[Feed, list[Source], list
     except SourceError as exc:
         raise FeedError(str(exc)) from exc
     feed = parse_feed(fetched.body, feed_url, fetched.content_type or "application/xml")
+    feed = replace(feed, episodes=[web_links_only(e, feed_url) for e in feed.episodes])
     pages = [e.link for e in feed.episodes if e.link]
     chosen = {e.guid: pick_transcript(e) for e in feed.episodes}
     transcripts = [c[0].url for c in chosen.values() if c]

@@ -11,7 +11,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from assistant.records import Source
-from ingest.clean import markdown_to_text, strip_furniture
+from ingest.clean import markdown_to_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.jsonl import load_jsonl
 from ingest.transcripts import assemble, parse_transcript
@@ -135,7 +135,7 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
         kind=str(meta.get("kind") or "article"),
         title=title,
         text=text,
-        url=meta.get("url") or None,
+        url=web_link(meta.get("url"), "url", origin),
         origin=str(path.resolve()),
     )
 
@@ -143,18 +143,19 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
 def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, corpus_dir: Path) -> Source:
     """A local transcript file; its sidecar may give `url`, `audio_url` and `episode`."""
 
-    text, timeline = assemble(parse_transcript(data, fmt, str(path)))
+    origin = str(path)
+    text, timeline = assemble(parse_transcript(data, fmt, origin))
     episode = meta.get("episode")
     return Source(
         source_id=source_id_for(path, corpus_dir),
         kind="transcript",
         title=str(meta.get("title") or path.stem.replace("-", " ").capitalize()),
         text=text,
-        url=meta.get("url") or None,
+        url=web_link(meta.get("url"), "url", origin),
         origin=str(path.resolve()),
         episode=int(episode) if str(episode or "").isdigit() else None,
         published=meta.get("published") or None,
-        audio_url=meta.get("audio_url") or None,
+        audio_url=web_link(meta.get("audio_url"), "audio_url", origin),
         timeline=timeline,
     )
 

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from assistant.records import Source
-from ingest.clean import normalize_text
+from ingest.clean import normalize_text, web_link
 from ingest.errors import Failure, SourceError
 
 log = logging.getLogger(__name__)
@@ -24,12 +24,13 @@ def record_to_source(record: object, path: str, line: int = 0) -> Source:
         raise SourceError(f'{origin}: no "text"')
     title = record.get("title")
     url = record.get("url")
+    url = str(url) if url not in (None, "") else None
     return Source(
         source_id=f"jsonl:{str(key).strip()}",
         kind=str(record.get("kind") or "document"),
         title=normalize_text(str(title)) if title else f"Document {key}",
         text=normalize_text(text),
-        url=str(url) if url else None,
+        url=web_link(url, "url", origin),
         origin=path,
     )
 

@@ -287,3 +287,34 @@ def test_an_item_without_a_page_uses_the_feeds_own_text(site, tmp_path, embedder
     (chunk,) = store.all_chunks()
     assert chunk.kind == "episode" and "three tips to ease sciatica" in chunk.text
     assert chunk.url == site.url("ep7.mp3")
+
+
+def test_feed_links_that_are_not_http_are_dropped_with_a_warning(site, tmp_path, embedder, caplog):
+    items = three(site)
+    items[1] = Item(
+        "bis-2",
+        "Stop Stretching Your Hamstrings",
+        "ep2.html",
+        42,
+        "ep2.mp3",
+        description="Stretching a hamstring pulls on the sciatic nerve.",
+        day=8,
+    )
+    xml = feed_xml(site, items)
+    xml = xml.replace(site.url("ep2.html"), "javascript:alert(document.cookie)")
+    xml = xml.replace(site.url("ep2.mp3"), "data:audio/mpeg;base64,AAAA")
+    xml = xml.replace(site.url("ep1.vtt"), "javascript:alert(2)")
+    (site.root / "feed.xml").write_text(xml, encoding="utf-8")
+    settings = settings_for(tmp_path)
+    store = Store(settings)
+    with caplog.at_level("WARNING"):
+        report = sync(settings, store, embedder, site.url("feed.xml"))
+    assert not report.failed
+    warned = [r.getMessage() for r in caplog.records if "not an http(s) link" in r.getMessage()]
+    assert len(warned) == 3 and all("bis-" in m for m in warned)
+    chunks = store.all_chunks()
+    ep2 = [c for c in chunks if c.source_id == "episode:bis-2"]
+    assert ep2 and {(c.kind, c.url, c.audio_url) for c in ep2} == {("episode", None, None)}
+    assert not [c for c in chunks if c.kind == "transcript"]  # its only transcript link was bad
+    links = [u for c in chunks for u in (c.url, c.audio_url) if u]
+    assert links and all(u.startswith(site.url("")) for u in links)

@@ -92,3 +92,43 @@ def test_report_command_reads_the_data_dir(tmp_path, embedder):
         main, ["--data-dir", str(tmp_path), "report", "--since", "2999-01-01", "--json"]
     )
     assert json.loads(later.output)["groups"] == []
+
+
+HOSTILE_QUESTIONS = {
+    "clear": "\x1b[2J\x1b[3J\x1b[Hwhy does my back hurt when I sit?",
+    "osc8": "\x1b]8;;https://evil.example/\x1b\\click here for sciatica help\x1b]8;;\x1b\\",
+    "title": "\x1b]0;pwned window title\x07is swimming good for a disc bulge?",
+    "c1": "\x9b31mred\x9b0m squats \x9d0;eight-bit title\x9c with a \u202egnp.exe bulge",
+    "invisible": "\u200b\u200b\u200d",
+    "long": "does deadlifting help " * 300,
+}
+
+
+def test_report_prints_listeners_questions_without_their_escape_codes(tmp_path, embedder):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    for question in HOSTILE_QUESTIONS.values():
+        store.record(question, REFUSED, [])
+    runner = CliRunner()
+    shown = runner.invoke(main, ["--data-dir", str(tmp_path), "report", "--similarity", "0.99"])
+    assert shown.exit_code == 0
+    text = shown.output
+    for raw in ("\x1b", "\x07", "\x9b", "\x9c", "\x9d", "\u202e", "\u200b"):
+        assert raw not in text, repr(raw)
+    for hidden in ("pwned window title", "eight-bit title", "evil.example", "2J"):
+        assert hidden not in text
+    for kept in (
+        "why does my back hurt when I sit?",
+        "click here for sciatica help",
+        "is swimming good for a disc bulge?",
+        "red squats with a gnp.exe bulge",
+    ):
+        assert kept in text
+    assert "(only invisible characters: 3 of U+200B, U+200D)" in text
+    assert max(len(line) for line in text.splitlines()) < 260  # the 6,600-character one is cut
+    assert "does deadlifting help does deadlifting help" in text and "…" in text
+
+    dumped = runner.invoke(main, ["--data-dir", str(tmp_path), "report", "--json"]).output
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\u200b"):
+        assert raw not in dumped, repr(raw)
+    questions = {q for g in json.loads(dumped)["groups"] for q in g["questions"]}
+    assert questions == set(HOSTILE_QUESTIONS.values())  # the JSON still holds them exactly

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 
 import httpx
 import pytest
@@ -9,18 +10,22 @@ from conftest import ARTICLE_TITLE
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app
 
 from assistant.prompts import STANDING_NOTE
-from ui.app import build_app
+from assistant.settings import Settings
+from ui.app import QuestionGate, build_app
 from ui.feedback import FeedbackStore
+from ui.gradio_chat import history_pairs
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 ALLOWED = "https://backinshape.example"
+TITLE = "Back In Shape: ask Jess & Tom"
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory, embedder):
-    """The app on a free port, one site allowed to embed it; its feedback store."""
+    """The app on a free port, one site allowed to embed it, a title of its own; its feedback
+    store."""
     assistant = hostile_assistant(tmp_path_factory, embedder)
-    settings = assistant.settings.model_copy(update={"allowed_origins": [ALLOWED]})
+    settings = assistant.settings.model_copy(update={"allowed_origins": [ALLOWED], "title": TITLE})
     feedback = FeedbackStore(tmp_path_factory.mktemp("web-feedback") / "feedback.sqlite3")
     with serve_app(build_app(assistant, feedback, settings)) as url:
         yield url, feedback
@@ -101,6 +106,46 @@ def test_too_long_and_empty_questions_are_400_with_the_reason(server):
     assert empty.status_code == 400 and "Please type a question" in empty.json()["error"]
 
 
+def test_an_over_size_body_is_413_with_a_clear_message_before_it_is_read(server):
+    history = [["back pain " * 100_000, "fine"]]  # a 1 MB earlier "question"
+    started = time.monotonic()
+    declared = httpx.post(f"{server}/api/ask", json={"question": PIRIFORMIS, "history": history})
+    chunks = (b"x" * 65_536 for _ in range(32))  # 2 MB with no Content-Length
+    chunked = httpx.post(f"{server}/api/chat", content=chunks)
+    assert time.monotonic() - started < 5  # measured: a few ms each
+    assert declared.status_code == 413 and "too large (977 KB" in declared.json()["error"]
+    assert chunked.status_code == 413 and "at most 512 KB" in chunked.json()["error"]
+    padded = {"question": PIRIFORMIS, "padding": "x" * 600_000}  # unknown fields count too
+    assert httpx.post(f"{server}/api/ask", json=padded).status_code == 413
+
+
+def test_too_many_or_too_long_earlier_turns_are_400_with_the_reason(server):
+    turn = ["why isn't my piriformis stretch working?", "Because [1]"]
+    many = httpx.post(f"{server}/api/ask", json={"question": PIRIFORMIS, "history": [turn] * 11})
+    assert many.status_code == 400 and "11 earlier turns" in many.json()["error"]
+    long_question = [["back pain " * 150, "Because [1]"]]
+    body = {"question": "and then?", "history": long_question}
+    refused = httpx.post(f"{server}/api/chat", json=body)
+    assert refused.status_code == 400
+    assert "turn 1 of the chat has a question of 1,500" in refused.json()["error"]
+    long_answer = [turn, ["why?", "a" * 20_001]]
+    body = {"question": "and then?", "history": long_answer}
+    refused = httpx.post(f"{server}/api/ask", json=body)
+    assert refused.status_code == 400
+    assert "turn 2 of the chat has an answer of 20,001" in refused.json()["error"]
+    gate = QuestionGate(Settings(max_history_turns=3))  # the caps are settings
+    assert gate.problem("client", "why?", [turn] * 3) is None
+    assert "4 earlier turns" in gate.problem("client", "why?", [turn] * 4)[1]
+
+
+def test_gradio_history_is_cut_to_the_caps():
+    settings = Settings(max_question_chars=20, max_history_answer_chars=100)
+    turn = [{"role": "user", "content": "q" * 50}, {"role": "assistant", "content": "a" * 500}]
+    pairs = history_pairs(turn * 1000, 5, settings.max_question_chars, 100)
+    assert pairs == [("q" * 20, "a" * 100)] * 5
+    assert history_pairs(turn, 0, 20, 100) == []
+
+
 def test_embed_may_be_framed_by_allowed_origins_only(server):
     embed = httpx.get(f"{server}/embed")
     assert embed.status_code == 200 and 'class="compact"' in embed.text
@@ -111,11 +156,18 @@ def test_embed_may_be_framed_by_allowed_origins_only(server):
     assert home.endswith("frame-ancestors 'self'")
 
 
+def test_the_heading_is_the_servers_title_whatever_the_query_says(server):
+    shown = "<h1>Back In Shape: ask Jess &amp; Tom</h1>"
+    assert shown in httpx.get(f"{server}/").text
+    for title in ("OFFICIAL: call +44 20 7946 0000 now", "<script>alert(1)</script>"):
+        page = httpx.get(f"{server}/embed", params={"title": title}).text
+        assert shown in page and "<title>Back In Shape: ask Jess &amp; Tom</title>" in page
+        assert "OFFICIAL" not in page and "alert(1)" not in page
+    assert Settings().title == "Ask the Back In Shape podcast"
+
+
 def test_embed_parameters_are_text_not_markup(server):
-    page = httpx.get(
-        f"{server}/embed", params={"title": "<script>alert(1)</script>", "color": "red;x:y"}
-    ).text
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    page = httpx.get(f"{server}/embed", params={"color": "red;x:y"}).text
     assert 'data-color=""' in page
     ok = httpx.get(f"{server}/embed", params={"color": "#0a7"}).text
     assert 'data-color="#0a7"' in ok

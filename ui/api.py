@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.links import moment_label
+from assistant.links import moment_label, web_url
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer, Citation
 from ui.render import source_link
@@ -18,8 +18,11 @@ class Question(BaseModel):
     question: str = Field(description="What the listener asks.")
     history: list[tuple[str, str]] = Field(
         default_factory=list,
-        max_length=50,
-        description="Earlier turns as [question, answer] pairs, oldest first.",
+        description="Earlier turns as [question, answer] pairs, oldest first; at most "
+        "`PODCAST_ASSISTANT_MAX_HISTORY_TURNS` (10) of them, each question no longer than a "
+        "question and each answer at most `PODCAST_ASSISTANT_MAX_HISTORY_ANSWER_CHARS` (20,000) "
+        "characters. The last five are used; the answers only steer retrieval and are never "
+        "taken as the assistant's own words.",
     )
 
 
@@ -85,7 +88,7 @@ ChatEvent = Annotated[ChatPartial | ChatFinal, Field(discriminator="type")]
 
 
 class ErrorBody(BaseModel):
-    """Why a question is not answered (HTTP 400 or 429)."""
+    """Why a question is not answered (HTTP 400, 413 or 429)."""
 
     error: str = Field(description="A message for the listener.")
     retry_after: int | None = Field(
@@ -131,7 +134,7 @@ def source_body(citation: Citation) -> Source:
         n=citation.n,
         source_id=citation.source_id,
         title=citation.title,
-        url=citation.url,
+        url=web_url(citation.url),  # a store from before ingest checked links may hold others
         quote=" ".join(citation.quote.split()),
         link=source_link(citation),
         start_seconds=citation.start_seconds,

@@ -7,9 +7,11 @@ every title, quote and question reaches the DOM as text, and the pages can carry
 Content-Security-Policy (scripts and styles from this origin only, framing as configured).
 """
 
+import asyncio
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
@@ -17,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 
-from assistant.answering import Assistant, check_question
+from assistant.answering import Assistant, check_history, check_question
 from assistant.records import Answer
 from assistant.settings import Settings
 from ui.api import (
@@ -34,12 +36,12 @@ from ui.api import (
 )
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
+from ui.limits import BodyLimit, add_validation_errors
 from ui.ratelimit import RateLimiter, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
 
 log = logging.getLogger(__name__)
 
-TITLE = "Ask the Back In Shape podcast"
 EXAMPLES = [
     "Why isn't my piriformis stretch working?",
     "Should I stretch my hamstrings with a disc bulge?",
@@ -48,7 +50,11 @@ EXAMPLES = [
 GRADIO_PATH = "/gradio"
 HISTORY_TURNS = 5  # earlier (question, answer) pairs passed along with a question
 REFUSALS = {
-    400: {"model": ErrorBody, "description": "The question is empty or too long."},
+    400: {
+        "model": ErrorBody,
+        "description": "The question is empty or too long, or so are its earlier turns.",
+    },
+    413: {"model": ErrorBody, "description": "The request body is over the size accepted."},
     429: {
         "model": ErrorBody,
         "description": "Too many questions from this client; `retry_after` seconds to wait.",
@@ -72,13 +78,22 @@ class QuestionGate:
 
     def __init__(self, settings: Settings):
         self.max_chars = settings.max_question_chars
+        self.history_limits = (
+            settings.max_history_turns,
+            settings.max_question_chars,
+            settings.max_history_answer_chars,
+        )
         self.limiter = RateLimiter(
             settings.rate_limit_questions, settings.rate_limit_window_seconds
         )
 
-    def problem(self, client: str, question: str) -> tuple[int, str, float] | None:
+    def problem(
+        self, client: str, question: str, history: Sequence[tuple[str, str]] = ()
+    ) -> tuple[int, str, float] | None:
         """Why a question may not be answered: (HTTP status, message, seconds to wait)."""
-        problem = check_question(question, self.max_chars)
+        problem = check_question(question, self.max_chars) or check_history(
+            history, *self.history_limits
+        )
         if problem:
             return 400, problem, 0.0
         wait = self.limiter.check(client)
@@ -87,10 +102,10 @@ class QuestionGate:
             return 429, wait_message(wait), wait
         return None
 
-    def refusal(self, request: Request, question: str) -> JSONResponse | None:
+    def refusal(self, request: Request, body: Question) -> JSONResponse | None:
         """Why this request may not be answered (too long, empty, too many), as JSON."""
         client = request.client.host if request.client else "unknown"
-        problem = self.problem(client, question)
+        problem = self.problem(client, body.question, body.history)
         if problem is None:
             return None
         status, message, wait = problem
@@ -125,6 +140,8 @@ def add_security_headers(app: FastAPI, own_page_policy: str) -> None:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
         elif is_html:
             response.headers.setdefault("Content-Security-Policy", own_page_policy)
+        if request.url.path.startswith("/api/"):  # answers, refusals and votes: never cached
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
@@ -132,10 +149,13 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     """The chat (`/`), its iframe form (`/embed`), `/widget.js` and the source pages."""
     embed_policy = page_policy(["'self'", *settings.allowed_origins])
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    # GET and HEAD: uptime checkers ask with HEAD (uvicorn sends the headers only).
+    @app.api_route(
+        "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+    )
     def home() -> str:
         return chat_page(
-            title=TITLE,
+            title=settings.title,
             examples=EXAMPLES,
             max_chars=settings.max_question_chars,
             compact=False,
@@ -143,9 +163,11 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         )
 
     @app.get("/embed", response_class=HTMLResponse, include_in_schema=False)
-    def embed(title: str = TITLE, color: str | None = None) -> HTMLResponse:
+    def embed(color: str | None = None) -> HTMLResponse:
+        # The heading is the server's: a `title` in the query is ignored, so no link to this
+        # domain can show words of its own choosing ("OFFICIAL: call …") as the page's heading.
         page = chat_page(
-            title=title[:80] or TITLE,
+            title=settings.title,
             examples=EXAMPLES,
             max_chars=settings.max_question_chars,
             compact=True,
@@ -153,7 +175,7 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": embed_policy})
 
-    @app.get("/widget.js", include_in_schema=False)
+    @app.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
     def widget() -> Response:
         return Response(
             read_static("widget.js"),
@@ -186,7 +208,7 @@ def add_question_routes(
 
     @app.post("/api/ask", response_model=AskResponse, responses=REFUSALS)
     def ask(body: Question, request: Request) -> AskResponse | JSONResponse:
-        refusal = gate.refusal(request, body.question)
+        refusal = gate.refusal(request, body)
         if refusal:
             return refusal
         log.debug("question of %d characters", len(body.question))
@@ -202,7 +224,7 @@ def add_question_routes(
         responses=REFUSALS,
     )
     def chat(body: Question, request: Request) -> Response:
-        refusal = gate.refusal(request, body.question)
+        refusal = gate.refusal(request, body)
         if refusal:
             return refusal
         log.debug("question of %d characters (streamed)", len(body.question))
@@ -241,9 +263,16 @@ def add_api(
             raise HTTPException(404, "No such answer")
         return FeedbackResponse(id=body.id, vote=body.vote)
 
+    # Async, counting on a thread of its own: a health check must not queue behind answers
+    # for the threads sync routes run on.
+    counting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+
     @app.get("/healthz", response_model=Health)
-    def healthz() -> Health:
-        return Health(chunks=assistant.store.count())
+    async def healthz() -> Health:
+        count = await asyncio.get_running_loop().run_in_executor(counting, assistant.store.count)
+        return Health(chunks=count)
+
+    app.head("/healthz", include_in_schema=False)(healthz)
 
 
 def document_chat_stream(app: FastAPI) -> None:
@@ -287,9 +316,11 @@ def build_app(
     gate = QuestionGate(settings)
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    add_validation_errors(app)
     add_security_headers(app, page_policy(["'self'"]))
     add_pages(app, assistant, settings)
     add_api(app, assistant, feedback, gate)
     document_chat_stream(app)
-    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, HISTORY_TURNS)
+    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
     return gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)

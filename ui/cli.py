@@ -265,6 +265,7 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
     """
     from assistant.embedding import load_embedder
     from ui.feedback import FeedbackStore, group_similar
+    from ui.terminal import json_for_terminal, printable
 
     settings = _settings(ctx)
     if not settings.feedback_path.exists():
@@ -280,7 +281,7 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
             "questions": len(exchanges),
             "groups": [g.to_json() for g in groups],
         }
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        click.echo(json_for_terminal(json.dumps(payload, ensure_ascii=False)))
         return
     if not groups:
         click.echo(
@@ -290,9 +291,10 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
     click.echo(f"{len(exchanges)} questions refused or voted down, in {len(groups)} groups:")
     for i, group in enumerate(groups, 1):
         why = f"{group.refused} refused, {group.thumbs_down} thumbs-down"
-        click.echo(f"\n{i}. {group.questions[0].question}  ({len(group.questions)}x: {why})")
+        first = printable(group.questions[0].question)
+        click.echo(f"\n{i}. {first}  ({len(group.questions)}x: {why})")
         for exchange in group.questions[1:]:
-            click.echo(f"   - {exchange.question}")
+            click.echo(f"   - {printable(exchange.question)}")
 
 
 @main.command("eval")

@@ -16,6 +16,7 @@ from assistant.citations import segments
 from assistant.links import moment_label
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
+from assistant.settings import Settings
 from ui.render import source_link
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -71,29 +72,39 @@ def _markdown_line(line: str) -> str:
     return _inline(line)
 
 
-def _history_pairs(history: list[dict]) -> list[tuple[str, str]]:
-    """Gradio's message list as (question, answer) pairs."""
+def history_pairs(
+    history: list[dict], turns: int, max_question: int, max_answer: int
+) -> list[tuple[str, str]]:
+    """Gradio's message list as its last `turns` (question, answer) pairs, each part cut to its
+    cap: the client sends this list, so it is bounded here, not trusted."""
     pairs: list[tuple[str, str]] = []
     question = None
-    for message in history:
+    for message in history[-4 * turns :]:  # a turn is a few messages: the last ones suffice
         content = message.get("content")
         text = content if isinstance(content, str) else str(content)
         if message.get("role") == "user":
             question = text
         elif question is not None:
-            pairs.append((question, text))
+            pairs.append((question[:max_question], text[:max_answer]))
             question = None
-    return pairs
+    return pairs[-turns:] if turns else []
 
 
 def build_gradio_chat(
     assistant: Assistant,
     examples: list[str],
     refuse: Callable[[str, str], str | None],
+    settings: Settings,
     history_turns: int,
 ) -> gr.Blocks:
     """A Gradio ChatInterface over `assistant`; `refuse(client, question)` applies the same
-    length check and rate limit as the JSON APIs and returns the message to show instead."""
+    length check and rate limit as the JSON APIs and returns the message to show instead.
+    Gradio sends the whole chat each time, so its history is cut to the caps, not refused."""
+    caps = (
+        min(history_turns, settings.max_history_turns),
+        settings.max_question_chars,
+        settings.max_history_answer_chars,
+    )
 
     def respond(message: str, history: list[dict], request: gr.Request) -> Iterator[str]:
         client = request.client.host if request and request.client else "unknown"
@@ -101,12 +112,12 @@ def build_gradio_chat(
         if problem:
             yield escape_markdown(problem)
             return
-        for partial in assistant.stream(message, _history_pairs(history)[-history_turns:]):
+        for partial in assistant.stream(message, history_pairs(history, *caps)):
             yield answer_markdown(partial)
 
     return gr.ChatInterface(
         respond,
-        title="Ask the Back In Shape podcast",
+        title=settings.title,
         description="Answers come only from the podcast's articles and episodes, with sources.",
         examples=examples,
         cache_examples=False,

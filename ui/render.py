@@ -8,7 +8,7 @@ from pathlib import Path
 from string import Template
 from urllib.parse import quote
 
-from assistant.links import moment_url
+from assistant.links import moment_url, web_url
 from assistant.records import Citation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -29,7 +29,7 @@ def safe_color(color: str | None) -> str:
 def source_link(citation: Citation) -> str:
     """Where a citation points: the moment in the episode (`#t=754`) for a transcript passage,
     the episode or article URL, else our page for the source."""
-    link = moment_url(citation.url, citation.audio_url, citation.start_seconds)
+    link = moment_url(web_url(citation.url), web_url(citation.audio_url), citation.start_seconds)
     if link:
         return link
     return f"/sources/{quote(citation.source_id, safe='')}?chunk={quote(citation.chunk_id)}#passage"

@@ -15,7 +15,13 @@ from assistant.answering.followup import carry_topic, rewrite_with_llm
 from assistant.answering.safety import red_flags
 from assistant.citations import cited_numbers, piece_ends, strip_markers
 from assistant.embedding import Embedder, load_embedder
-from assistant.prompts import EMPTY_QUESTION, QUESTION_TOO_LONG, URGENT_CARE
+from assistant.prompts import (
+    EMPTY_QUESTION,
+    QUESTION_TOO_LONG,
+    TOO_MANY_TURNS,
+    TURN_TOO_LONG,
+    URGENT_CARE,
+)
 from assistant.records import Answer, Passage
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
@@ -39,6 +45,23 @@ def check_question(question: str, max_chars: int) -> str | None:
         return EMPTY_QUESTION
     if len(question) > max_chars:
         return QUESTION_TOO_LONG.format(length=len(question), limit=max_chars)
+    return None
+
+
+def check_history(
+    history: History, max_turns: int, max_question_chars: int, max_answer_chars: int
+) -> str | None:
+    """Why earlier turns sent with a question can't be taken (a message), or None: too many of
+    them, or a question or answer longer than the chat could have shown."""
+    if len(history) > max_turns:
+        return TOO_MANY_TURNS.format(turns=len(history), limit=max_turns)
+    for n, (question, answer) in enumerate(history, 1):
+        for part, text, limit in (
+            ("a question", question, max_question_chars),
+            ("an answer", answer, max_answer_chars),
+        ):
+            if len(text) > limit:
+                return TURN_TOO_LONG.format(n=n, part=part, length=len(text), limit=limit)
     return None
 
 

@@ -5,6 +5,7 @@ refers back ("what should I do instead?"); with one, the model rewrites the ques
 rule is the fallback when the rewrite comes back unusable.
 """
 
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ _CONTINUES = re.compile(
 MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
 MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
 MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
+MAX_QUOTED_ANSWER_CHARS = 600  # of an earlier answer quoted to the rewrite: its topic, no more
 
 
 def content_words(text: str) -> list[str]:
@@ -66,14 +68,33 @@ def carry_topic(
     return " ".join([*(t.strip() for t in topic), question.strip()])
 
 
+def one_line(text: str, limit: int | None = None) -> str:
+    """`text` on one line (so it cannot start a line of its own in a prompt), cut to `limit`."""
+    flat = " ".join(text.split())
+    return flat if limit is None or len(flat) <= limit else flat[:limit].rstrip() + "…"
+
+
+def conversation_lines(history: History) -> str:
+    """The chat so far for the rewrite prompt. The answers come from the client, so they are
+    quoted and labelled as what the listener's browser sent back, never as the assistant's
+    own turns (a forged "answer" must not pass for something the model said)."""
+    lines = []
+    for earlier, answer in history:
+        quoted = json.dumps(one_line(answer, MAX_QUOTED_ANSWER_CHARS), ensure_ascii=False)
+        lines += [
+            f"Listener: {one_line(earlier)}",
+            f"Reply as the listener's browser sent it back: {quoted}",
+        ]
+    return "\n".join(lines)
+
+
 def rewrite_with_llm(model: BaseChatModel, question: str, history: History) -> str:
     """The model's standalone form of `question`, or the rule's when the rewrite is unusable."""
     if not history:
         return question
-    lines = []
-    for earlier, answer in history[-MAX_TOPIC_TURNS:]:
-        lines += [f"Listener: {earlier}", f"Assistant: {answer}"]
-    messages = CONDENSE_TEMPLATE.format_messages(history="\n".join(lines), question=question)
+    messages = CONDENSE_TEMPLATE.format_messages(
+        history=conversation_lines(history[-MAX_TOPIC_TURNS:]), question=one_line(question)
+    )
     try:
         reply = model.invoke(messages).text.strip()
     except Exception:  # a flaky server must not lose the question; the rule still works

@@ -73,7 +73,9 @@
   button.addEventListener("click", function () {
     if (!panel.firstChild) {
       var frame = document.createElement("iframe");
-      var query = new URLSearchParams({ title: title, color: color });
+      // The chat's heading is the server's own (PODCAST_ASSISTANT_TITLE); data-title labels
+      // only this button and names the frame for screen readers.
+      var query = new URLSearchParams({ color: color });
       frame.src = origin + "/embed?" + query.toString();
       frame.title = title;
       frame.setAttribute("loading", "eager");
