@@ -67,3 +67,20 @@ def test_typos_the_store_can_correct_are_corrected_before_retrieval(assistant):
     # Words the store has, short words and words with no near spelling stay as typed.
     assert keyword.spelled("my back hurts, sourdough?") == "my back hurts, sourdough?"
     assert "piriformis" in assistant.standalone("piriformus")
+
+
+def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant):
+    # Condensing keeps a story's rare words ("fever", "bladder") but not their "no": the
+    # red-flag check reads the listener's own words.
+    story = (
+        "I'm 45 and have had lower back pain for three weeks since moving house. No fever, no "
+        "numbness anywhere, no problems with my bladder, it's just stiff and sore in the "
+        "mornings and better once I get moving. What exercises actually help this kind of "
+        "back pain?"
+    )
+    assert "fever" in assistant.standalone(story)
+    assert not assistant.answer(story).urgent
+    follow = assistant.answer(
+        "and now the other leg is going weak too", [("my left leg keeps getting weaker", "…")]
+    )
+    assert follow.urgent

@@ -161,12 +161,15 @@ class Assistant:
             return Answer(text=problem, refused=True, sources=[])
         if red_flags(question):
             return urgent_answer()
-        query = self.standalone(question, history)
-        if query != question.strip() and red_flags(query):  # "and now my other leg too?"
+        # A follow-up is checked with the turns it follows ("and now my other leg too?"), in the
+        # listener's own words: a condensed story's word list would lose "no" from "no fever".
+        keyword = self.retriever.keyword
+        carried = carry_topic(question.strip(), history, keyword.names_a_subject)
+        if carried != question.strip() and red_flags(carried):
             return urgent_answer()
+        query = self.standalone(question, history)
         passages = self.retriever.passages(query)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
-        keyword = self.retriever.keyword
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
         if self.judge_on_own_words:  # the passages carry the topic; the words say what's asked

@@ -14,7 +14,7 @@ from assistant.prompts import ALL_SAID, CANNOT_ANSWER
 from assistant.records import Answer, Chunk, Passage
 from assistant.text import STOPWORDS, terms
 
-MIN_WORDS = 5
+MIN_WORDS = 5  # a shorter sentence ("They do rush it.") is never the one marked as the answer
 MAX_CACHED_SENTENCES = 50_000
 # Sentences embedded per answer at most: encoding them is most of an answer's time on a CPU,
 # so the cheap word-overlap ranking picks which of the candidates are worth it.
