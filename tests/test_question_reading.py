@@ -69,7 +69,7 @@ def test_typos_the_store_can_correct_are_corrected_before_retrieval(assistant):
     assert "piriformis" in assistant.standalone("piriformus")
 
 
-def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant):
+def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant, monkeypatch):
     # Condensing keeps a story's rare words ("fever", "bladder") but not their "no": the
     # red-flag check reads the listener's own words.
     story = (
@@ -78,7 +78,9 @@ def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant):
         "mornings and better once I get moving. What exercises actually help this kind of "
         "back pain?"
     )
-    assert "fever" in assistant.standalone(story)
+    # As a store that knows both words would condense it: the words without their "no".
+    condensed = "What exercises would help my back pain? fever bladder"
+    monkeypatch.setattr(type(assistant), "standalone", lambda self, q, h=(): condensed)
     assert not assistant.answer(story).urgent
     follow = assistant.answer(
         "and now the other leg is going weak too", [("my left leg keeps getting weaker", "…")]
