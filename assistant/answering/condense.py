@@ -15,6 +15,9 @@ LONG_WORDS = 30  # a question longer than this is a story to condense
 KEY_WORDS = 8  # the story's subject words kept beside the asking sentence
 # Listeners type in lower case, so a sentence ends at . ! ? before any next word.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# "No fever, no numbness": what a story says the listener does not have is no subject to
+# search for; such a phrase runs to the next comma or full stop.
+_NEGATED = re.compile(r"\b(?:no|not|never|without|nor|don'?t have|haven'?t had)\b[^.,;:!?]*", re.I)
 _ASKS = re.compile(
     r"^\s*(?:what|why|how|when|where|which|who|is|are|can|could|should|would|do|does|did|"
     r"will|any|anything)\b",
@@ -46,7 +49,7 @@ def condense(question: str, share: Callable[[str], float]) -> str:
         return question
     sentences = _sentences(question)
     core = asking_sentence(sentences)
-    rest = " ".join(s for s in sentences if s is not core)
+    rest = _NEGATED.sub(" ", " ".join(s for s in sentences if s is not core))
     words = dict.fromkeys(terms(rest, drop=FUNCTION_WORDS, stem=False))
     known = [(share(w), w) for w in words if not w.isdigit()]
     rare = [w for s, w in sorted(known) if s > 0][:KEY_WORDS]
