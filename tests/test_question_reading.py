@@ -5,6 +5,7 @@ from assistant.answering.condense import asking_part, condense
 from assistant.answering.coverage import nearest_label, unmentioned
 from assistant.answering.followup import carry_topic
 from assistant.markup import NOTE
+from assistant.prompts import EMPTY_QUESTION
 
 STORY = (
     "I'm 52, I've been running for about 20 years and since last spring I get this deep ache "
@@ -98,3 +99,8 @@ def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant, monkeypatc
         "and now the other leg is going weak too", [("my left leg keeps getting weaker", "…")]
     )
     assert follow.urgent
+
+
+def test_noise_is_neither_a_question_nor_a_subject(assistant):
+    assert assistant.answer("\u200b\u200d\ufeff").text == EMPTY_QUESTION
+    assert unmentioned("a" * 400 + " sciatica", lambda w: False) == ["sciatica"]

@@ -1,6 +1,7 @@
 """The assistant's entry point: a question (and the chat so far) to a cited answer."""
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -39,9 +40,13 @@ History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 Condenser = Callable[[str, History], str]
 
 
+# Zero-width and format characters: a question of only these is as empty as "".
+_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u00ad]")
+
+
 def check_question(question: str, max_chars: int) -> str | None:
     """Why `question` can't be answered as asked (a message for the listener), or None."""
-    if not question or not question.strip():
+    if not question or not _INVISIBLE.sub("", question).strip():
         return EMPTY_QUESTION
     if len(question) > max_chars:
         return QUESTION_TOO_LONG.format(length=len(question), limit=max_chars)

@@ -17,6 +17,7 @@ from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
 MAX_NAMED = 2  # words named in the label at most
+MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
 
 _DROP = FUNCTION_WORDS | STOPWORDS
 
@@ -28,7 +29,7 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     return [
         w
         for w in words
-        if len(w) >= 3
+        if 3 <= len(w) <= MAX_WORD
         and not w.isdigit()
         and zipf_frequency(w, "en") < EVERYDAY_ZIPF
         and not known(w)
