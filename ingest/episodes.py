@@ -8,7 +8,7 @@ import lxml.html
 import trafilatura
 
 from assistant.records import Source
-from ingest.clean import normalize_text, strip_furniture, web_link
+from ingest.clean import cut_title, normalize_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.feeds import Episode, Feed, FeedError, TranscriptLink, parse_feed
 from ingest.fetch import Fetched, Fetcher
@@ -153,7 +153,7 @@ def _article(episode: Episode, downloads: dict, base: dict) -> Source:
     if not text:
         raise SourceError(f"{episode.link or episode.title}: nothing left after cleaning")
     kind = "article" if episode.link else "episode"
-    return Source(article_id(episode), kind, episode.title, text, **base)
+    return Source(article_id(episode), kind, cut_title(episode.title), text, **base)
 
 
 def _transcript(episode: Episode, link: TranscriptLink, fmt: str, result, base: dict) -> Source:
@@ -161,5 +161,10 @@ def _transcript(episode: Episode, link: TranscriptLink, fmt: str, result, base: 
         raise result
     text, timeline = assemble(parse_transcript(result.body, fmt, link.url))
     return Source(
-        transcript_id(episode), "transcript", episode.title, text, timeline=timeline, **base
+        transcript_id(episode),
+        "transcript",
+        cut_title(episode.title),
+        text,
+        timeline=timeline,
+        **base,
     )
