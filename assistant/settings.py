@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         "podcast-assistant/0.1 (feed and article sync for a podcast chat assistant)",
         description="User-Agent header sent with every download.",
     )
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Hosts a feed's links may reach although they are not public (and not the feed's "
+            "own host): comma-separated host names, addresses or CIDR ranges."
+        ),
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
@@ -152,6 +159,14 @@ class Settings(BaseSettings):
             bad = [origin for origin in value if not _ORIGIN.match(origin)]
             if bad:
                 raise ValueError(f"not an origin like https://example.com: {', '.join(bad)}")
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        """Accept `a, b` from the environment as well as a list."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("trusted_proxies", mode="before")
