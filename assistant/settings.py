@@ -148,6 +148,15 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Length of the rate-limit window, in seconds."
     )
 
+    retention_days: int = Field(
+        90,
+        ge=0,
+        description=(
+            "Days a listener's question (with its answer and vote) is kept; older ones are "
+            "deleted when `serve` starts and daily. 0 keeps them until `forget`."
+        ),
+    )
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -40,6 +40,7 @@ from ui.limits import BodyLimit, add_validation_errors
 from ui.proxies import add_trusted_proxies
 from ui.ratelimit import RateLimiter, client_key, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
+from ui.retention import retention_lifespan
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +316,8 @@ def build_app(
     settings = settings or assistant.settings
     feedback = feedback or FeedbackStore(settings.feedback_path)
     gate = QuestionGate(settings)
-    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
+    lifespan = retention_lifespan(feedback, settings.retention_days)  # stored questions
+    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     add_validation_errors(app)

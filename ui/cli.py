@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.settings import Settings
+from ui.retention import forget
 
 if TYPE_CHECKING:
     from assistant.answering import Assistant
@@ -296,6 +297,9 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
         click.echo(f"\n{i}. {first}  ({len(group.questions)}x: {why})")
         for exchange in group.questions[1:]:
             click.echo(f"   - {printable(exchange.question)}")
+
+
+main.add_command(forget)
 
 
 @main.command("eval")
