@@ -1,5 +1,6 @@
 """The one settings object, read from PODCAST_ASSISTANT_* environment variables."""
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -9,6 +10,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # scheme://host[:port], the host optionally `*.`-prefixed: what CSP frame-ancestors accepts.
 _ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _network(value: str) -> str | None:
+    """An IP address or a CIDR range (`10.0.0.0/8`) written the standard way; None otherwise."""
+    try:
+        if "/" in value:
+            return str(ipaddress.ip_network(value, strict=False))
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 class Settings(BaseSettings):
@@ -109,6 +120,13 @@ class Settings(BaseSettings):
         "podcast-assistant/0.1 (feed and article sync for a podcast chat assistant)",
         description="User-Agent header sent with every download.",
     )
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Hosts a feed's links may reach although they are not public (and not the feed's "
+            "own host): comma-separated host names, addresses or CIDR ranges."
+        ),
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
@@ -116,11 +134,27 @@ class Settings(BaseSettings):
             "`https://backinshape.example`; the chat's own origin is always allowed."
         ),
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Reverse proxies whose X-Forwarded-For names the client, comma-separated addresses "
+            "or CIDR ranges (`127.0.0.1,10.0.0.0/8`); entries that are neither are ignored."
+        ),
+    )
     rate_limit_questions: int = Field(
         10, ge=1, description="Questions one client may ask per rate-limit window."
     )
     rate_limit_window_seconds: float = Field(
         60.0, gt=0, description="Length of the rate-limit window, in seconds."
+    )
+
+    retention_days: int = Field(
+        90,
+        ge=0,
+        description=(
+            "Days a listener's question (with its answer and vote) is kept; older ones are "
+            "deleted when `serve` starts and daily. 0 keeps them until `forget`."
+        ),
     )
 
     @field_validator("allowed_origins", mode="before")
@@ -134,6 +168,24 @@ class Settings(BaseSettings):
             bad = [origin for origin in value if not _ORIGIN.match(origin)]
             if bad:
                 raise ValueError(f"not an origin like https://example.com: {', '.join(bad)}")
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        """Accept `a, b` from the environment as well as a list."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        """Accept `a, b` from the environment; keep only addresses and networks."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            value = [net for part in value if (net := _network(str(part).strip()))]
         return value
 
     chroma_url: str | None = Field(

@@ -53,6 +53,21 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+TITLE_MAX_CHARS = 150  # at most ~150 model tokens: room is left for the passage in a chunk
+
+
+def cut_title(title: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """`title` on one line, cut at a word boundary with "…" when longer than `max_chars` (a
+    page whose title is a whole paragraph still gets chunks that fit the model)."""
+    title = " ".join(title.split())
+    if len(title) <= max_chars:
+        return title
+    head = title[: max_chars - 1]
+    if " " in head and not title[max_chars - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:-–—") + "…"
+
+
 def strip_furniture(text: str, title: str | None = None) -> str:
     """Drop the title line, furniture lines, and everything after a related-posts/comments heading.
 

@@ -8,15 +8,32 @@ import lxml.html
 import trafilatura
 
 from assistant.records import Source
-from ingest.clean import normalize_text, strip_furniture, web_link
+from ingest.clean import cut_title, normalize_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.feeds import Episode, Feed, FeedError, TranscriptLink, parse_feed
 from ingest.fetch import Fetched, Fetcher
+from ingest.hosts import host_and_port
 from ingest.transcripts import PREFERENCE, assemble, parse_transcript, transcript_format
 
 log = logging.getLogger(__name__)
 
-_NOT_PAGES = ("audio/", "video/", "image/", "application/octet-stream")
+_PAGE_TYPES = {"", "text/html", "application/xhtml+xml", "text/plain"}
+# What a server may call each transcript format. Types that say nothing ("" or octet-stream)
+# are accepted only where the parser checks the structure; a plain-text or HTML transcript
+# must come as one, so a JSON or HTML body is never stored verbatim as a transcript.
+_UNTYPED = {"", "application/octet-stream", "binary/octet-stream"}
+_TRANSCRIPT_TYPES = {
+    "vtt": {"text/vtt", "text/plain"} | _UNTYPED,
+    "srt": {"application/x-subrip", "application/srt", "text/srt", "text/plain"} | _UNTYPED,
+    "json": {"application/json", "text/json", "text/plain"} | _UNTYPED,
+    "html": {"text/html", "application/xhtml+xml"},
+    "text": {"text/plain"},
+}
+
+
+def media_type(content_type: str) -> str:
+    """`text/html` of `Text/HTML; charset=utf-8`."""
+    return content_type.split(";")[0].strip().lower()
 
 
 def article_id(episode: Episode) -> str:
@@ -47,7 +64,7 @@ def page_text(fetched: Fetched) -> str:
     url = fetched.url
     if not fetched.body.strip():
         raise SourceError(f"{url}: the page is empty")
-    if fetched.content_type.lower().startswith(_NOT_PAGES):
+    if media_type(fetched.content_type) not in _PAGE_TYPES:
         raise SourceError(f"{url}: not a web page ({fetched.content_type})")
     text = trafilatura.extract(
         fetched.body,
@@ -114,7 +131,8 @@ def load_feed(feed_url: str, fetcher: Fetcher) -> tuple[Feed, list[Source], list
     pages = [e.link for e in feed.episodes if e.link]
     chosen = {e.guid: pick_transcript(e) for e in feed.episodes}
     transcripts = [c[0].url for c in chosen.values() if c]
-    downloads = fetcher.fetch_many(pages + transcripts)
+    # Links to the feed's own host are the owner's; any other must resolve to public addresses.
+    downloads = fetcher.fetch_many(pages + transcripts, trusted={host_and_port(feed_url)})
 
     sources: list[Source] = []
     failures: list[Failure] = []
@@ -153,13 +171,21 @@ def _article(episode: Episode, downloads: dict, base: dict) -> Source:
     if not text:
         raise SourceError(f"{episode.link or episode.title}: nothing left after cleaning")
     kind = "article" if episode.link else "episode"
-    return Source(article_id(episode), kind, episode.title, text, **base)
+    return Source(article_id(episode), kind, cut_title(episode.title), text, **base)
 
 
 def _transcript(episode: Episode, link: TranscriptLink, fmt: str, result, base: dict) -> Source:
     if isinstance(result, SourceError):
         raise result
+    served = media_type(result.content_type)
+    if served not in _TRANSCRIPT_TYPES[fmt] and not (fmt == "json" and served.endswith("+json")):
+        raise SourceError(f"{link.url}: served as {served or 'untyped'}, not a {fmt} transcript")
     text, timeline = assemble(parse_transcript(result.body, fmt, link.url))
     return Source(
-        transcript_id(episode), "transcript", episode.title, text, timeline=timeline, **base
+        transcript_id(episode),
+        "transcript",
+        cut_title(episode.title),
+        text,
+        timeline=timeline,
+        **base,
     )

@@ -1,4 +1,5 @@
-"""Polite downloads: timeouts, a size cap, a User-Agent, bounded concurrency and conditional GETs.
+"""Polite downloads: timeouts, a size cap, a User-Agent, bounded concurrency and conditional GETs;
+redirects followed by hand (at most `MAX_REDIRECTS`), every hop checked by `HostPolicy`.
 
 ETag and Last-Modified validators, with the body they describe, are kept in a SQLite file in
 the data dir, so an unchanged page answers 304 and is not downloaded again; its cached body is
@@ -10,7 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,11 @@ import httpx
 
 from assistant.settings import Settings
 from ingest.errors import SourceError
+from ingest.hosts import HostPolicy, host_and_port
 
 log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS http_cache (
@@ -59,9 +63,10 @@ class Fetcher:
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(settings.fetch_timeout),
-            follow_redirects=True,
+            follow_redirects=False,  # each hop is checked before it is fetched
             limits=httpx.Limits(max_connections=settings.fetch_concurrency),
         )
+        self.policy = HostPolicy(settings.fetch_allow_hosts)
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         if use_cache:
@@ -82,8 +87,11 @@ class Fetcher:
         if self._db is not None:
             self._db.close()
 
-    def fetch(self, url: str) -> Fetched:
-        """The body at `url`, or `SourceError` saying why not (status, timeout, too big)."""
+    def fetch(self, url: str, trusted: Collection[tuple[str, int]] | None = None) -> Fetched:
+        """The body at `url`, or `SourceError` saying why not (refused host, status, timeout,
+        too big). `trusted` (host, port) pairs skip the address check; by default only `url`'s
+        own host, which the owner gave. Every other hop must resolve to public addresses."""
+        trusted = {host_and_port(url)} if trusted is None else trusted
         cached = self._cached(url)
         headers = {}
         if cached:
@@ -91,31 +99,45 @@ class Fetcher:
                 headers["If-None-Match"] = cached[0]
             if cached[1]:
                 headers["If-Modified-Since"] = cached[1]
+        hop = url
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
-                if response.status_code == 304 and cached:
-                    log.debug("%s: not modified", url)
-                    return Fetched(url, cached[3], cached[2], not_modified=True)
-                if response.status_code >= 400:
-                    raise SourceError(
-                        f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
-                    )
-                body = self._read_capped(url, response)
-                content_type = response.headers.get("content-type", "")
-                self._store(url, response.headers, content_type, body)
-                return Fetched(url, body, content_type)
+            for _ in range(MAX_REDIRECTS + 1):
+                self.policy.check(hop, trusted)
+                with self._client.stream("GET", hop, headers=headers) as response:
+                    if response.has_redirect_location:
+                        hop = str(response.url.join(response.headers["location"]))
+                        headers = {}  # the validators belong to the first URL
+                        continue
+                    return self._result(url, response, cached)
         except httpx.TimeoutException as exc:
             raise SourceError(f"{url}: timed out after {self.timeout:g}s") from exc
         except httpx.HTTPError as exc:
             raise SourceError(f"{url}: download failed ({exc.__class__.__name__}: {exc})") from exc
+        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
-    def fetch_many(self, urls: Iterable[str]) -> dict[str, Fetched | SourceError]:
-        """Each of `urls` fetched, at most `fetch_concurrency` at a time; failures as values."""
+    def _result(self, url: str, response: httpx.Response, cached) -> Fetched:
+        if response.status_code == 304 and cached:
+            log.debug("%s: not modified", url)
+            return Fetched(url, cached[3], cached[2], not_modified=True)
+        if response.status_code >= 400:
+            raise SourceError(
+                f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
+            )
+        body = self._read_capped(url, response)
+        content_type = response.headers.get("content-type", "")
+        self._store(url, response.headers, content_type, body)
+        return Fetched(url, body, content_type)
+
+    def fetch_many(
+        self, urls: Iterable[str], trusted: Collection[tuple[str, int]] | None = None
+    ) -> dict[str, Fetched | SourceError]:
+        """Each of `urls` fetched, at most `fetch_concurrency` at a time; failures as values.
+        `trusted` as for `fetch`: links found in a feed pass the feed's own host."""
         unique = list(dict.fromkeys(urls))
 
         def one(url: str) -> Fetched | SourceError:
             try:
-                return self.fetch(url)
+                return self.fetch(url, trusted)
             except SourceError as exc:
                 return exc
 

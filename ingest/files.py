@@ -5,13 +5,14 @@ import codecs
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import trafilatura
 from charset_normalizer import from_bytes
 
 from assistant.records import Source
-from ingest.clean import markdown_to_text, strip_furniture, web_link
+from ingest.clean import cut_title, markdown_to_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.jsonl import load_jsonl
 from ingest.transcripts import assemble, parse_transcript
@@ -28,28 +29,43 @@ SUPPORTED_SUFFIXES = (
 META_SUFFIX = ".meta.json"
 
 
-def discover_files(paths: Iterable[Path]) -> list[Path]:
-    """Supported files under `paths` (files or folders), sorted; sidecar metadata excluded."""
-    found: set[Path] = set()
-    for path in paths:
+def discover_files(paths: Iterable[Path]) -> dict[Path, Path]:
+    """Supported files under `paths` (files or folders), sorted, each mapped to the outermost
+    of `paths` it was found under (its root); sidecar metadata excluded, orphans warned of."""
+    found: dict[Path, Path] = {}
+    for path in sorted(paths, key=lambda p: len(p.resolve().parts)):
         if not path.exists():
             raise SourceError(f"{path}: no such file or folder")
         candidates = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
         for p in candidates:
-            if p.name.endswith(META_SUFFIX) or p.name.startswith("."):
+            if p.name.endswith(META_SUFFIX):
+                _warn_if_orphan(p)
                 continue
-            if p.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.add(p)
-    return sorted(found)
+            if not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.setdefault(p, path)
+    return dict(sorted(found.items()))
 
 
-def source_id_for(path: Path, corpus_dir: Path) -> str:
-    """Stable id of a local file: its path inside the corpus folder, else its absolute path."""
-    resolved = path.resolve()
+def _warn_if_orphan(sidecar: Path) -> None:
+    """Warn when a sidecar names no file beside it (NAME.EXT.meta.json or NAME.meta.json)."""
+    base = sidecar.name[: -len(META_SUFFIX)]
+    if sidecar.with_name(base).is_file():
+        return
+    if any(sidecar.with_name(base + suffix).is_file() for suffix in SUPPORTED_SUFFIXES):
+        return
+    log.warning("%s: no file %s or %s.EXT beside this sidecar; it is ignored", sidecar, base, base)
+
+
+def source_id_for(path: Path, root: Path) -> str:
+    """Stable id of a local file: its path inside the folder given to ingest (`root`), or its
+    name when `root` is the file itself; the same wherever ingest runs from."""
+    resolved, top = path.resolve(), root.resolve()
+    if top.is_file() or top == resolved:
+        return "file:" + resolved.name
     try:
-        return "file:" + resolved.relative_to(corpus_dir.resolve()).as_posix()
+        return "file:" + resolved.relative_to(top).as_posix()
     except ValueError:
-        return "file:" + resolved.as_posix()
+        return "file:" + resolved.name
 
 
 def decode(data: bytes, origin: str) -> str:
@@ -79,9 +95,11 @@ def decode(data: bytes, origin: str) -> str:
 
 
 def read_metadata(path: Path) -> dict:
-    """Optional sidecar `NAME.meta.json` with `title`, `kind` and `url` for the file NAME."""
-    meta_path = path.with_name(path.name + META_SUFFIX)
-    if not meta_path.exists():
+    """Optional sidecar `NAME.txt.meta.json` (or `NAME.meta.json`) with `title`, `kind` and
+    `url` for the file NAME.txt; the first wins when both exist."""
+    candidates = [path.with_name(path.name + META_SUFFIX), path.with_name(path.stem + META_SUFFIX)]
+    meta_path = next((p for p in candidates if p.is_file()), None)
+    if meta_path is None:
         return {}
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -103,8 +121,9 @@ def html_to_text(html: str | bytes, origin: str) -> tuple[str, str | None]:
     return text, (meta.title if meta else None)
 
 
-def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
-    """Read one local file into a clean `Source`, or raise `SourceError` saying what is wrong."""
+def load_file(path: Path, root: Path, max_bytes: int) -> Source:
+    """Read one local file found under `root` into a clean `Source`, or raise `SourceError`
+    saying what is wrong."""
     origin = str(path)
     size = path.stat().st_size
     if size == 0:
@@ -115,7 +134,7 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
     data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix in TRANSCRIPT_SUFFIXES:
-        return _load_transcript(path, data, TRANSCRIPT_SUFFIXES[suffix], meta, corpus_dir)
+        return _load_transcript(path, data, TRANSCRIPT_SUFFIXES[suffix], meta, root)
     if suffix in HTML_SUFFIXES:
         body, found_title = html_to_text(data, origin)
     else:
@@ -126,12 +145,14 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
         else:
             first = body.strip().split("\n", 1)[0].strip()
             found_title = first if 0 < len(first) <= 150 else None
-    title = str(meta.get("title") or found_title or path.stem.replace("-", " ").capitalize())
+    title = cut_title(
+        str(meta.get("title") or found_title or path.stem.replace("-", " ").capitalize())
+    )
     text = strip_furniture(body, title)
     if not text:
         raise SourceError(f"{origin}: nothing left to ingest after cleaning")
     return Source(
-        source_id=source_id_for(path, corpus_dir),
+        source_id=source_id_for(path, root),
         kind=str(meta.get("kind") or "article"),
         title=title,
         text=text,
@@ -140,16 +161,16 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> Source:
     )
 
 
-def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, corpus_dir: Path) -> Source:
+def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, root: Path) -> Source:
     """A local transcript file; its sidecar may give `url`, `audio_url` and `episode`."""
 
     origin = str(path)
     text, timeline = assemble(parse_transcript(data, fmt, origin))
     episode = meta.get("episode")
     return Source(
-        source_id=source_id_for(path, corpus_dir),
+        source_id=source_id_for(path, root),
         kind="transcript",
-        title=str(meta.get("title") or path.stem.replace("-", " ").capitalize()),
+        title=cut_title(str(meta.get("title") or path.stem.replace("-", " ").capitalize())),
         text=text,
         url=web_link(meta.get("url"), "url", origin),
         origin=str(path.resolve()),
@@ -160,14 +181,15 @@ def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, corpus_dir: 
     )
 
 
-def load_files(
-    paths: Iterable[Path], corpus_dir: Path, max_bytes: int
-) -> tuple[list[Source], list[Failure]]:
-    """Every readable source under `paths`, and a `Failure` for each file that is not."""
+def load_files(paths: Iterable[Path], max_bytes: int) -> tuple[list[Source], list[Failure]]:
+    """Every readable source under `paths`, and a `Failure` for each file that is not. Ids are
+    relative to the folder given (see `source_id_for`); when two folders hold the same relative
+    path, the later one's id is prefixed with its folder's name."""
 
     sources: list[Source] = []
     failures: list[Failure] = []
-    for path in discover_files(paths):
+    claimed: dict[str, Path] = {}
+    for path, root in discover_files(paths).items():
         if path.suffix.lower() in JSONL_SUFFIXES:
             try:
                 found, bad = load_jsonl(path, max_bytes)
@@ -177,8 +199,11 @@ def load_files(
             sources.extend(found)
             failures.extend(bad)
             continue
+        source_id = source_id_for(path, root)
+        if claimed.setdefault(source_id, root) != root:
+            source_id = "file:" + root.resolve().name + "/" + source_id.removeprefix("file:")
         try:
-            sources.append(load_file(path, corpus_dir, max_bytes))
+            sources.append(replace(load_file(path, root, max_bytes), source_id=source_id))
         except (SourceError, OSError) as exc:
-            failures.append(Failure(str(path), str(exc), source_id_for(path, corpus_dir)))
+            failures.append(Failure(str(path), str(exc), source_id))
     return sources, failures

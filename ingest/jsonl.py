@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from assistant.records import Source
-from ingest.clean import normalize_text, web_link
+from ingest.clean import cut_title, normalize_text, web_link
 from ingest.errors import Failure, SourceError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def record_to_source(record: object, path: str, line: int = 0) -> Source:
     return Source(
         source_id=f"jsonl:{str(key).strip()}",
         kind=str(record.get("kind") or "document"),
-        title=normalize_text(str(title)) if title else f"Document {key}",
+        title=cut_title(normalize_text(str(title))) if title else f"Document {key}",
         text=normalize_text(text),
         url=web_link(url, "url", origin),
         origin=path,

@@ -42,7 +42,7 @@ def gather(
     sources: list[Source] = []
     failures: list[Failure] = []
     if paths:
-        found, bad = load_files(paths, settings.corpus_dir, settings.max_file_bytes)
+        found, bad = load_files(paths, settings.max_file_bytes)
         sources += found
         failures += bad
     if feeds:

@@ -98,9 +98,7 @@ def make_settings(root: Path, corpus: Path, **overrides) -> Settings:
 
 
 def ingest_folder(settings: Settings, store: Store, embedder: Embedder, *paths: Path, **kw):
-    sources, failures = load_files(
-        paths or [settings.corpus_dir], settings.corpus_dir, settings.max_file_bytes
-    )
+    sources, failures = load_files(paths or [settings.corpus_dir], settings.max_file_bytes)
     return ingest_sources(
         sources,
         store,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 from webserver import POLL
@@ -71,6 +72,13 @@ def _handler(site: Site):
                 return self._send(200, b"<html><body><p>Too late.</p></body></html>", ".html")
             if path == "/huge.html":
                 return self._huge()
+            if path == "/redirect":  # /redirect?to=URL answers 302 to URL
+                self._record(302)
+                self.send_response(302)
+                self.send_header("Location", unquote(self.path.split("?to=", 1)[1]))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             target = (site.root / path.lstrip("/")).resolve()
             if site.root.resolve() not in target.parents or not target.is_file():
                 return self._send(404, b"not found", ".txt")
@@ -117,12 +125,14 @@ def _handler(site: Site):
     return Handler
 
 
-def serve(root: Path):
-    """Start a server for `root` on a free port; returns (site, server). Call server.shutdown()."""
+def serve(root: Path, host: str = "127.0.0.1"):
+    """Start a server for `root` on a free port of `host` (a loopback address); returns
+    (site, server). Call server.shutdown()."""
+    assert host.startswith("127."), "tests only serve on loopback"
     site = Site(root)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    server = ThreadingHTTPServer((host, 0), _handler(site))
     server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
+    site.base = f"http://{host}:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True).start()
     return site, server
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from ingest.files import SourceError, load_file
+from ingest.chunking import chunk_source
+from ingest.clean import cut_title
+from ingest.files import SourceError, load_file, load_files
 
 
 def test_non_utf8_text_is_decoded_not_lost(tmp_path, caplog):
@@ -81,3 +83,39 @@ def test_utf16_with_bom_is_read(tmp_path):
     path = tmp_path / "u16.txt"
     path.write_bytes("Title\n\nHip hinges build hamstring strength.".encode("utf-16"))
     assert load_file(path, tmp_path, 10_000).text == "Hip hinges build hamstring strength."
+
+
+def test_sidecar_beside_the_file_without_its_extension_is_read(tmp_path):
+    path = tmp_path / "ep.txt"
+    path.write_text("Some first line\n\nBody text about the back.\n")
+    (tmp_path / "ep.meta.json").write_text('{"title": "Episode 12"}')
+    assert load_file(path, tmp_path, 10_000).title == "Episode 12"
+
+
+def test_an_orphan_sidecar_is_warned_of(tmp_path, caplog):
+    (tmp_path / "ep.txt").write_text("Body text about the back.\n")
+    (tmp_path / "gone.meta.json").write_text('{"title": "Nothing"}')
+    (tmp_path / "ep.meta.json").write_text('{"title": "Episode"}')
+    (sources, _) = load_files([tmp_path], 10_000)
+    assert [s.title for s in sources] == ["Episode"]
+    assert "gone.meta.json" in caplog.text and "ep.meta.json" not in caplog.text
+
+
+def test_a_paragraph_for_a_title_is_cut_and_the_page_kept(tmp_path, fake_embedder):
+    paragraph = "Stretching your hips every morning keeps the lower back happy " * 30
+    path = tmp_path / "page.html"
+    path.write_text(
+        f"<html><head><title>{paragraph}</title></head><body><article>"
+        "<p>The squat rebuilds hip strength when the spine stays neutral and braced.</p>"
+        "</article></body></html>"
+    )
+    source = load_file(path, tmp_path, 100_000)
+    assert len(source.title) <= 150 and source.title.endswith("your hips…")
+    chunks = chunk_source(source, fake_embedder.count_tokens, fake_embedder.max_tokens)
+    assert any("squat rebuilds" in c.text for c in chunks)
+
+
+def test_cut_title_stops_at_a_word_boundary():
+    assert cut_title("short  title\n") == "short title"
+    assert cut_title("alpha beta gamma", 12) == "alpha beta…"
+    assert cut_title("alphabetagamma", 8) == "alphabe…"

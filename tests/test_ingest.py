@@ -6,8 +6,10 @@ from pathlib import Path
 
 from conftest import ARTICLE_TITLE, ingest_folder, make_settings
 
+from assistant.settings import Settings
 from assistant.store import Store
 from ingest.pipeline import under_paths
+from ingest.sync import run_ingest
 
 
 def test_first_ingest_adds_everything_and_second_embeds_nothing(
@@ -143,3 +145,22 @@ def test_whole_store_reads_go_page_by_page(tmp_path, corpus_copy, fake_embedder,
     assert max(pages) <= 4 and len(pages) > 2
     assert store.sweep_orphans() == 1
     assert store.all_chunks() == whole
+
+
+def test_the_same_folder_from_another_working_directory_adds_nothing(
+    tmp_path, corpus_copy, fake_embedder, monkeypatch
+):
+    settings = Settings(data_dir=tmp_path / "data")  # corpus_dir: "corpus", as by default
+    store = Store(settings)
+    monkeypatch.chdir(tmp_path)  # the project dir: `podcast-assistant ingest`
+    first = run_ingest(settings, [settings.corpus_dir], store=store, embedder=fake_embedder)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    second = run_ingest(settings, [corpus_copy], store=store, embedder=fake_embedder)
+    assert first.added == 3 and (second.added, second.unchanged) == (0, 3)
+    assert {r.source_id for r in store.records()} == {
+        "file:core-five.md",
+        "file:sitting.html",
+        "file:why-your-hips-are-breaking-your-back.txt",
+    }

@@ -152,7 +152,7 @@ def test_a_local_transcript_file_with_its_sidecar(tmp_path):
     }
     (tmp_path / "sciatica.vtt.meta.json").write_text(json.dumps(meta))
     (tmp_path / "broken.srt").write_text("not subtitles at all\n")
-    sources, failures = load_files([tmp_path], tmp_path, 1_000_000)
+    sources, failures = load_files([tmp_path], 1_000_000)
     (source,) = sources
     assert (source.kind, source.title, source.episode, source.audio_url) == (
         "transcript",

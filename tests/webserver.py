@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import uvicorn
 
+from ui.proxies import server_config
+
 # How often a stdlib server's loop checks for shutdown(): the default half second, waited once
 # per server, added seconds to the suite.
 POLL = 0.02
@@ -25,9 +27,8 @@ def serve_app(app, port: int | None = None) -> Iterator[str]:
     port = sock.getsockname()[1]
     # A client may hold a stream open for ever (gradio_client's heartbeat does): give open
     # requests a moment to finish on shutdown, then cancel them rather than wait for the client.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-    )
+    # The config `serve` runs with (no uvicorn proxy handling of its own).
+    config = server_config(app, "127.0.0.1", port, log_level="warning", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

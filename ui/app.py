@@ -37,8 +37,10 @@ from ui.api import (
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
 from ui.limits import BodyLimit, add_validation_errors
-from ui.ratelimit import RateLimiter, wait_message
+from ui.proxies import add_trusted_proxies
+from ui.ratelimit import RateLimiter, client_key, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
+from ui.retention import retention_lifespan
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ class QuestionGate:
         )
         if problem:
             return 400, problem, 0.0
-        wait = self.limiter.check(client)
+        wait = self.limiter.check(client_key(client))
         if wait:
             log.info("rate limit reached by a client; %.1f s to wait", wait)
             return 429, wait_message(wait), wait
@@ -314,7 +316,8 @@ def build_app(
     settings = settings or assistant.settings
     feedback = feedback or FeedbackStore(settings.feedback_path)
     gate = QuestionGate(settings)
-    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None)
+    lifespan = retention_lifespan(feedback, settings.retention_days)  # stored questions
+    app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     add_validation_errors(app)
@@ -323,4 +326,6 @@ def build_app(
     add_api(app, assistant, feedback, gate)
     document_chat_stream(app)
     chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
-    return gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)
+    app = gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)
+    add_trusted_proxies(app, settings.trusted_proxies)
+    return app

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.settings import Settings
+from ui.retention import forget
 
 if TYPE_CHECKING:
     from assistant.answering import Assistant
@@ -216,24 +217,25 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from ui.app import build_app
+    from ui.proxies import server_config
 
     settings = _settings(ctx)
     assistant = _open_assistant(settings)
     host = host or settings.host
     port = port or settings.port
     click.echo(f"Serving the chat on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    # The rate limit is per client address; behind a reverse proxy on this machine, uvicorn
-    # trusts its X-Forwarded-For (forwarded_allow_ips defaults to 127.0.0.1).
+    # The rate limit is per client address: X-Forwarded-For counts only from the proxies in
+    # PODCAST_ASSISTANT_TRUSTED_PROXIES (none by default), never from 127.0.0.1 as such.
     # On a stop, open streams (a chat mid-answer, Gradio's event stream) get a few seconds to
     # finish, not forever: a restart must not hang on one idle browser tab.
-    uvicorn.run(
+    config = server_config(
         build_app(assistant),
-        host=host,
-        port=port,
+        host,
+        port,
         log_level="warning",
-        proxy_headers=True,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+    uvicorn.Server(config).run()
 
 
 @main.command()
@@ -295,6 +297,9 @@ def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
         click.echo(f"\n{i}. {first}  ({len(group.questions)}x: {why})")
         for exchange in group.questions[1:]:
             click.echo(f"   - {printable(exchange.question)}")
+
+
+main.add_command(forget)
 
 
 @main.command("eval")

@@ -118,6 +118,16 @@ class FeedbackStore:
             )
         return cursor.rowcount == 1
 
+    def forget(self, before: datetime | None = None) -> int:
+        """Delete the questions asked before `before` (all of them with None), their answers
+        and votes, overwriting the freed pages; returns how many were deleted."""
+        query, params = "DELETE FROM exchanges", ()
+        if before is not None:
+            query, params = query + " WHERE asked_at < ?", (_as_utc(before).isoformat(),)
+        with self._connect() as db:
+            db.execute("PRAGMA secure_delete = ON")  # no deleted question left in free pages
+            return db.execute(query, params).rowcount
+
     def get(self, exchange_id: str) -> Exchange | None:
         """One stored exchange, or None."""
         with self._connect() as db:

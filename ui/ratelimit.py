@@ -1,5 +1,6 @@
 """A per-client limit on questions: so many per fixed window, counted in memory."""
 
+import ipaddress
 import math
 import threading
 import time
@@ -38,6 +39,15 @@ class RateLimiter:
                 return max(started + self.window - now, 0.001)
             self._windows[client] = (started, count + 1)
             return 0.0
+
+
+def client_key(host: str | None) -> str:
+    """The rate-limit key of a client address: the address written one way, or "unknown" for
+    anything that is not an address (so no client can invent keys of its own)."""
+    try:
+        return str(ipaddress.ip_address((host or "").strip()))
+    except ValueError:
+        return "unknown"
 
 
 def wait_message(seconds: float) -> str:

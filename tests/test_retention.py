@@ -1,0 +1,92 @@
+"""Listeners' questions are kept `RETENTION_DAYS` (default 90): deleted when `serve` starts and
+daily after, and on demand with `podcast-assistant forget --before DATE` or `--all`."""
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from click.testing import CliRunner
+from webserver import hostile_assistant, serve_app
+
+from assistant.records import Answer
+from assistant.settings import Settings
+from ui.app import build_app
+from ui.cli import main
+from ui.feedback import FeedbackStore
+from ui.retention import retention_lifespan
+
+ANSWER = Answer(text="Sorry, not covered.", refused=True)
+
+
+def asked(store: FeedbackStore, question: str, days_ago: float) -> str:
+    """Store `question` as asked `days_ago` days ago."""
+    exchange_id = store.record(question, ANSWER, [])
+    when = datetime.now(UTC) - timedelta(days=days_ago)
+    with sqlite3.connect(store.path) as db:
+        db.execute(
+            "UPDATE exchanges SET asked_at = ? WHERE id = ?", (when.isoformat(), exchange_id)
+        )
+    return exchange_id
+
+
+def questions(store: FeedbackStore) -> set[str]:
+    return {e.question for e in store.recent(1000)}
+
+
+def test_serve_deletes_questions_older_than_the_retention_at_start(
+    tmp_path, tmp_path_factory, embedder
+):
+    assert Settings().retention_days == 90
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    asked(store, "my bladder since the fall?", 91)
+    asked(store, "sciatica at night?", 89)
+    assistant = hostile_assistant(tmp_path_factory, embedder)
+    with serve_app(build_app(assistant, store, assistant.settings)):
+        assert questions(store) == {"sciatica at night?"}
+    with sqlite3.connect(store.path) as db:  # gone from the file, not only from the table
+        db.execute("PRAGMA wal_checkpoint")
+    assert b"bladder" not in store.path.read_bytes()
+
+
+def test_retention_is_applied_again_on_its_schedule(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+
+    async def run() -> set[str]:
+        async with retention_lifespan(store, 30, every=0.05)(None):
+            asked(store, "old question", 31)
+            asked(store, "new question", 1)
+            await asyncio.sleep(0.3)
+            return questions(store)
+
+    assert asyncio.run(run()) == {"new question"}
+
+
+def test_retention_of_zero_keeps_everything(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    asked(store, "very old question", 4000)
+
+    async def run() -> None:
+        async with retention_lifespan(store, 0)(None):
+            pass
+
+    asyncio.run(run())
+    assert questions(store) == {"very old question"}
+
+
+def test_forget_before_a_date_and_all(tmp_path):
+    runner = CliRunner()
+    data = ["--data-dir", str(tmp_path)]
+    assert "No questions are stored" in runner.invoke(main, [*data, "forget", "--all"]).output
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    asked(store, "last year", 365)
+    asked(store, "last week", 7)
+    asked(store, "today", 0)
+    cutoff = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%d")
+    before = runner.invoke(main, [*data, "forget", "--before", cutoff])
+    assert before.exit_code == 0 and "Deleted 1 question." in before.output
+    assert questions(store) == {"last week", "today"}
+    for wrong in ([], ["--all", "--before", cutoff]):
+        refused = runner.invoke(main, [*data, "forget", *wrong])
+        assert refused.exit_code == 2 and "--before DATE or --all" in refused.output
+    everything = runner.invoke(main, [*data, "forget", "--all"])
+    assert "Deleted 2 questions." in everything.output and questions(store) == set()
