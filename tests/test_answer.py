@@ -61,11 +61,23 @@ def test_a_list_announced_with_a_colon_keeps_its_items():
 def test_a_follow_up_quotes_something_new_or_says_that_is_all(assistant):
     first = assistant.answer("why isn't my piriformis stretch working?")
     history = [("why isn't my piriformis stretch working?", first.text)]
-    again = assistant.answer("why isn't my piriformis stretch working?", history)
     before = {normalize_space(s.quote) for s in first.sources}
-    assert again.text == ALL_SAID or all(
-        normalize_space(s.quote) not in before for s in again.sources
+    for follow_up in ("what else?", "and then?"):
+        later = assistant.answer(follow_up, history)
+        assert later.text == ALL_SAID or all(
+            normalize_space(s.quote) not in before for s in later.sources
+        )
+        history.append((follow_up, later.text))
+        before |= {normalize_space(s.quote) for s in later.sources}
+
+
+def test_a_question_asked_again_in_other_words_is_answered_again(assistant):
+    first = assistant.answer("why isn't my piriformis stretch working?")
+    history = [("why isn't my piriformis stretch working?", first.text)]
+    again = assistant.answer(
+        "Why does the piriformis figure 4 stretch not help my buttock?", history
     )
+    assert not again.refused and again.sources  # not "that's all": it stands alone
 
 
 @pytest.mark.parametrize(

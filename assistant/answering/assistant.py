@@ -179,7 +179,10 @@ class Assistant:
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
         if self.judge_on_own_words:  # the passages carry the topic; the words say what's asked
             query = condense(keyword.spelled(question.strip()), keyword.share_of)
-        return query, passages, quoted_before(history), unmentioned
+        # New material first is for follow-ups; a question that stands alone, asked again in
+        # other words, gets its answer again.
+        seen = quoted_before(history) if carried != question.strip() else frozenset()
+        return query, passages, seen, unmentioned
 
     def answer(self, question: str, history: History = ()) -> Answer:
         """A cited answer, the refusal when the podcast doesn't cover it, the urgent-care message
