@@ -72,6 +72,11 @@ _FUNCTION_WORD_LIST = """
     again same such one ones either ok okay please thanks thank get got isn't doesn't won't
     can't cant isnt doesnt wont aren't"""
 FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
+# Words that turn a statement round: "never stretch", "don't", "avoid", "stop".
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|nor|none|nothing|without|cannot|avoid(?:s|ed|ing)?|stop(?:s|ped|ping)?|"
+    r"\w+n't|dont|doesnt|didnt|cant|wont|isnt|arent|shouldnt|wasnt|werent)\b"
+)
 _local = threading.local()  # a PyStemmer object is not thread-safe: one per thread
 
 
@@ -80,6 +85,11 @@ def _stemmer() -> Stemmer.Stemmer:
     if stemmer is None:
         stemmer = _local.stemmer = Stemmer.Stemmer("english")
     return stemmer
+
+
+def negated(text: str) -> bool:
+    """Whether `text` says no, not, never, avoid, stop or a "-n't" ("don't stretch")."""
+    return bool(_NEGATION.search(text.lower().replace("’", "'")))
 
 
 def terms(text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True) -> list[str]:

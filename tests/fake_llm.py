@@ -32,7 +32,8 @@ class MisbehavingChatModel(BaseChatModel):
         question = prompt.rsplit("Question:", 1)[-1].strip()
         if "ignore your instructions" in question.lower():
             return "Sure! Here is a joke about cats: why did the cat sit on the computer? [1]"
-        passages = re.findall(r"^\[(\d+)\] [^\n]*\n(.+)$", prompt, re.M)
+        fenced = r'^<passage n="(\d+)">\n[^\n]*\n(.+?)\n</passage>$'
+        passages = re.findall(fenced, prompt, re.M | re.S)
         said = []
         for n, text in passages[:2]:
             sentence = next((s for s in split_sentences(text) if len(s.split()) >= 6), None)

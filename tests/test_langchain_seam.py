@@ -5,14 +5,14 @@ from fake_llm import MisbehavingChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnablePassthrough
 
-from assistant.prompts import ANSWER_TEMPLATE
+from assistant.prompts import ANSWER_TEMPLATE, fence_passage
 
 QUESTION = "why isn't my piriformis stretch working?"
 
 
 def _numbered(documents) -> str:
     return "\n\n".join(
-        f"[{n}] {d.metadata['title']}\n{d.page_content}" for n, d in enumerate(documents, 1)
+        fence_passage(n, d.metadata["title"], d.page_content) for n, d in enumerate(documents, 1)
     )
 
 

@@ -15,10 +15,10 @@ from langchain_core.messages import BaseMessage
 
 from assistant.answering.extractive import refusal, sentence_key
 from assistant.citations import cite_claims, parse_claims
-from assistant.prompts import ANSWER_TEMPLATE, CANNOT_ANSWER
+from assistant.prompts import ANSWER_TEMPLATE, CANNOT_ANSWER, fence_passage
 from assistant.records import Answer, Passage
 from assistant.settings import Settings
-from assistant.text import FUNCTION_WORDS, normalize_space, split_sentences, terms
+from assistant.text import FUNCTION_WORDS, negated, normalize_space, split_sentences, terms
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +47,39 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
 
 
 def build_messages(question: str, passages: list[Passage]) -> list[BaseMessage]:
-    """The prompt: fixed rules, then the passages numbered from 1, then the question."""
+    """The prompt: fixed rules, then the passages numbered from 1 and fenced as quoted material,
+    then the question."""
     numbered = "\n\n".join(
-        f"[{n}] {p.chunk.title}\n{normalize_space(p.chunk.text)}" for n, p in enumerate(passages, 1)
+        fence_passage(n, p.chunk.title, normalize_space(p.chunk.text))
+        for n, p in enumerate(passages, 1)
     )
     return ANSWER_TEMPLATE.format_messages(passages=numbered, question=question)
 
 
 def supported(claim: str, passages: list[Passage]) -> bool:
-    """Whether most of the claim's content words occur in the passages it cites."""
+    """Whether most of the claim's content words occur in the passages it cites, said the same
+    way round: a claim that drops (or adds) the passage's "never", "not" or "avoid" is not."""
     words = {w for w in terms(claim, drop=FUNCTION_WORDS) if not w.isdigit()}
     if not words:
         return False
     source = {w for p in passages for w in terms(f"{p.chunk.text} {p.chunk.title}", FUNCTION_WORDS)}
-    return len(words & source) / len(words) >= MIN_SUPPORT
+    if len(words & source) / len(words) < MIN_SUPPORT:
+        return False
+    return _same_polarity(claim, words, passages)
+
+
+def _same_polarity(claim: str, words: set[str], passages: list[Passage]) -> bool:
+    """Whether a cited sentence sharing the most content words with the claim agrees with it on
+    negation ("Never stretch your hamstrings" does not support "You should stretch them")."""
+    overlaps = [
+        (len(words & set(terms(s, FUNCTION_WORDS))), s)
+        for p in passages
+        for s in split_sentences(p.chunk.text)
+    ]
+    best = max((n for n, _ in overlaps), default=0)
+    if best == 0:  # the words came from the title alone: nothing to contradict
+        return True
+    return any(negated(s) == negated(claim) for n, s in overlaps if n == best)
 
 
 def post_check(text: str, passages: list[Passage]) -> Answer | None:
