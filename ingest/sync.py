@@ -99,7 +99,8 @@ def run_every(
     runs: int | None = None,
 ) -> None:
     """Call `once` now and then every `interval` seconds (`runs` times, or until interrupted);
-    a failed run is logged and the schedule goes on."""
+    a failed run, whatever the error, is logged and the schedule goes on. Only an interrupt
+    (Ctrl-C, SystemExit) ends it."""
     done = 0
     while runs is None or done < runs:
         started = time.monotonic()
@@ -107,6 +108,8 @@ def run_every(
             once()
         except FeedError as exc:
             log.error("%s", exc)
+        except Exception:  # a store, network or disk error must not end the schedule
+            log.exception("this ingest run failed; the next one is in %s seconds", interval)
         done += 1
         if runs is not None and done >= runs:
             return
