@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         None, description="API key passed to the chat model (else the provider's own variable)."
     )
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Chat model temperature.")
+    llm_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds to wait for the chat model's first (or next) piece of an answer; "
+        "past it, or on any model error, the answer is extractive.",
+    )
     fetch_timeout: float = Field(
         20.0, gt=0, description="Seconds to wait for a feed, page or transcript before giving up."
     )

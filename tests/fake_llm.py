@@ -1,6 +1,7 @@
 """A scripted chat model that misbehaves the ways real ones do, for testing the LLM path."""
 
 import re
+import threading
 from collections.abc import Iterator
 
 from langchain_core.language_models import BaseChatModel
@@ -51,3 +52,31 @@ class MisbehavingChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         for token in re.findall(r"\S+\s*", self._reply(messages)):
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+
+
+class BrokenChatModel(BaseChatModel):
+    """Streams `chunks`, then raises `error`; or, with `stall`, sends nothing until `release`
+    is set (a model that never answers)."""
+
+    chunks: list[str] = []
+    error: Exception | None = None
+    stall: bool = False
+    release: threading.Event = threading.Event()
+
+    @property
+    def _llm_type(self) -> str:
+        return "broken-fake"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        text = "".join(self._stream(messages))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+    def _stream(
+        self, messages, stop=None, run_manager=None, **kwargs
+    ) -> Iterator[ChatGenerationChunk]:
+        if self.stall:
+            self.release.wait(10)
+        for chunk in self.chunks:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=chunk))
+        if self.error is not None:
+            raise self.error

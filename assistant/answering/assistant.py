@@ -139,7 +139,9 @@ class Assistant:
         if chat_model is None:
             condense = partial(carry_topic, specific=retriever.keyword.names_a_subject)
             return cls(settings, store, embedder, retriever, extractive, condense, True)
-        answerer = LLMAnswerer(chat_model, extractive, settings.min_relevance)
+        answerer = LLMAnswerer(
+            chat_model, extractive, settings.min_relevance, timeout=settings.llm_timeout
+        )
         return cls(
             settings, store, embedder, retriever, answerer, partial(rewrite_with_llm, chat_model)
         )

@@ -3,10 +3,14 @@
 The model's words are never trusted as they come. Every sentence must cite a passage that was
 handed out and share most of its content words with what it cites; sentences that don't are
 dropped, unknown numbers are removed, sources are renumbered and listed only when cited, and an
-answer left with no sentence falls back to the extractive answerer.
+answer left with no sentence falls back to the extractive answerer. So does a model that fails
+mid-answer or sends nothing for `timeout` seconds: a warning is logged, the listener gets quotes.
 """
 
+import contextvars
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
 
 from langchain.chat_models import init_chat_model
@@ -23,6 +27,13 @@ from assistant.text import FUNCTION_WORDS, negated, normalize_space, split_sente
 log = logging.getLogger(__name__)
 
 MIN_SUPPORT = 0.5  # share of a sentence's content words that must appear in what it cites
+# Providers whose LangChain chat model takes `timeout` (seconds per request); Ollama's client
+# takes it through `client_kwargs`. Others rely on the answerer's own wait (`stream_text`).
+_TIMEOUT_PROVIDERS = frozenset(
+    {"openai", "azure_openai", "anthropic", "groq", "mistralai", "fireworks", "together"}
+    | {"deepseek", "xai", "google_genai"}
+)
+_END = object()  # what the model's worker thread puts last
 
 
 class LLMConfigError(RuntimeError):
@@ -32,6 +43,11 @@ class LLMConfigError(RuntimeError):
 def load_chat_model(settings: Settings) -> BaseChatModel:
     """The chat model `settings.llm` names (`provider:model`), with base URL and key if set."""
     kwargs: dict = {"temperature": settings.llm_temperature}
+    provider = settings.llm.split(":", 1)[0] if settings.llm and ":" in settings.llm else ""
+    if provider in _TIMEOUT_PROVIDERS:
+        kwargs["timeout"] = settings.llm_timeout
+    elif provider == "ollama":
+        kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     if settings.llm_api_key:
@@ -107,8 +123,10 @@ class LLMAnswerer:
         fallback: Callable[[str, list[Passage]], Answer],
         min_relevance: float,
         max_passages: int = 5,
+        timeout: float = 30.0,
     ) -> None:
         self.model = model
+        self.timeout = timeout
         self.fallback = fallback
         self.min_relevance = min_relevance
         self.max_passages = max_passages
@@ -133,15 +151,22 @@ class LLMAnswerer:
             yield refusal()
             return
         text, shown = "", 0
-        for piece in self.model.stream(build_messages(question, relevant)):
-            text += piece.text
-            complete = _complete_part(text)
-            if CANNOT_ANSWER[:40] in text or not complete:
-                continue
-            partial = post_check(complete, relevant)
-            if partial and len(partial.text) > shown:
-                shown = len(partial.text)
-                yield partial
+        try:
+            for piece in stream_text(self.model, build_messages(question, relevant), self.timeout):
+                text += piece
+                complete = _complete_part(text)
+                if CANNOT_ANSWER[:40] in text or not complete:
+                    continue
+                partial = post_check(complete, relevant)
+                if partial and len(partial.text) > shown:
+                    shown = len(partial.text)
+                    yield partial
+        except Exception as exc:  # a model that fails or stalls never costs the listener an answer
+            log.warning(
+                "the chat model failed (%s: %s); answering extractively", type(exc).__name__, exc
+            )
+            yield self.fallback(question, relevant, seen)
+            return
         if CANNOT_ANSWER[:40] in normalize_space(text):
             yield refusal()
             return
@@ -150,6 +175,35 @@ class LLMAnswerer:
             log.info("the chat model's answer failed the post-check; answering extractively")
             final = self.fallback(question, relevant, seen)
         yield final
+
+
+def stream_text(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> Iterator[str]:
+    """The model's reply piece by piece, read in a worker thread so a stalled model can't hang
+    the request: `TimeoutError` when the first (or next) piece takes over `timeout` seconds;
+    the model's own exceptions are raised here."""
+    pieces: queue.Queue = queue.Queue()
+
+    def produce() -> None:
+        try:
+            for piece in model.stream(messages):
+                pieces.put(piece.text)
+        except Exception as exc:
+            pieces.put(exc)
+        else:
+            pieces.put(_END)
+
+    context = contextvars.copy_context()  # LangChain's callbacks and tracing live in contextvars
+    threading.Thread(target=context.run, args=(produce,), daemon=True, name="chat-model").start()
+    while True:
+        try:
+            piece = pieces.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no reply from the chat model within {timeout:g} s") from None
+        if piece is _END:
+            return
+        if isinstance(piece, Exception):
+            raise piece
+        yield piece
 
 
 def _complete_part(text: str) -> str:
