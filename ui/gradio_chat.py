@@ -22,6 +22,9 @@ from ui.render import source_link
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+(.*)$")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
+# Listeners answered at once. Gradio's queue runs one event at a time by default, so one long
+# answer made everyone else wait; the JSON API has no such limit, and the rate limit still holds.
+CONCURRENT_ANSWERS = 8
 
 
 def escape_markdown(text: str) -> str:
@@ -122,4 +125,5 @@ def build_gradio_chat(
         examples=examples,
         cache_examples=False,
         api_name="chat",
+        concurrency_limit=CONCURRENT_ANSWERS,
     )
