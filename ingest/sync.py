@@ -4,12 +4,14 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from assistant.embedding import Embedder
 from assistant.records import Source
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.store.sharing import writing
 from ingest.episodes import load_feed
 from ingest.errors import Failure
 from ingest.feeds import FeedError
@@ -75,21 +77,22 @@ def run_ingest(
 ) -> IngestReport:
     """Ingest `paths` and `feeds` into the store: new and changed sources only. Feeds are read
     in full before the store is opened, so a broken feed changes nothing."""
-    sources, failures = gather(settings, paths, feeds)
-    if embedder is None:
-        from assistant.embedding import load_embedder
+    with nullcontext() if dry_run else writing(settings):  # refused at once while served
+        sources, failures = gather(settings, paths, feeds)
+        if embedder is None:
+            from assistant.embedding import load_embedder
 
-        embedder = load_embedder(settings)
-    return ingest_sources(
-        sources,
-        store or Store(settings),
-        embedder,
-        chunk_tokens=settings.chunk_tokens,
-        failures=failures,
-        prune_origins=prune_filter(paths, feeds) if prune else None,
-        progress=progress,
-        dry_run=dry_run,
-    )
+            embedder = load_embedder(settings)
+        return ingest_sources(
+            sources,
+            store or Store(settings),
+            embedder,
+            chunk_tokens=settings.chunk_tokens,
+            failures=failures,
+            prune_origins=prune_filter(paths, feeds) if prune else None,
+            progress=progress,
+            dry_run=dry_run,
+        )
 
 
 def run_every(

@@ -104,6 +104,7 @@ def ingest(
       podcast-assistant ingest --feed https://example.com/podcast.rss --every 6h
       podcast-assistant ingest export.jsonl articles/ --prune --json
     """
+    from assistant.store.sharing import StoreBusy
     from ingest.errors import SourceError
     from ingest.feeds import FeedError
     from ingest.sync import run_every, run_ingest
@@ -123,7 +124,7 @@ def ingest(
             run_every(interval, once)  # returns only when interrupted
             return
         ok = once()
-    except (FeedError, SourceError) as exc:
+    except (FeedError, SourceError, StoreBusy) as exc:
         raise click.ClickException(f"{exc}; nothing was changed") from exc
     except KeyboardInterrupt:
         ctx.exit(130)
@@ -216,6 +217,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """
     import uvicorn
 
+    from assistant.store.sharing import serving
     from ui.app import build_app
     from ui.proxies import server_config
 
@@ -235,7 +237,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         log_level="warning",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
-    uvicorn.Server(config).run()
+    with serving(settings):  # an ingest in another process is refused while this runs
+        uvicorn.Server(config).run()
 
 
 @main.command()
