@@ -1,5 +1,7 @@
 """Hybrid retrieval: BM25 and dense rankings fused, duplicates collapsed, index kept current."""
 
+import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 from conftest import ingest_folder, make_settings
 
 from assistant.records import Chunk, Passage
+from assistant.retrieval import keyword as keyword_module
 from assistant.retrieval.fusion import collapse, fuse
 from assistant.retrieval.hybrid import WHOLE_MATCH_BONUS, HybridRetriever
 from assistant.retrieval.keyword import KeywordIndex
@@ -110,3 +113,35 @@ def test_keyword_index_follows_incremental_ingest(tmp_path, embedder, corpus_cop
 
     store.remove_source(found[0][0].source_id)
     assert index.search("pedals", 3) == []
+
+
+def test_a_large_index_is_rebuilt_once_off_the_request_path(
+    tmp_path, embedder, corpus_copy, monkeypatch
+):
+    settings = make_settings(tmp_path, corpus_copy)
+    store = Store(settings)
+    article = corpus_copy / "why-your-hips-are-breaking-your-back.txt"
+    ingest_folder(settings, store, embedder, article)
+    index = KeywordIndex(store)
+    index.refresh()  # the first build is at once: there is nothing to answer from meanwhile
+    first = index._snapshot
+    monkeypatch.setattr(keyword_module, "BACKGROUND_CHUNKS", 1)  # "large" from here on
+    builds, release = [], threading.Event()
+    real_build = keyword_module._build
+
+    def slow_build(revision, chunks):
+        builds.append(revision)
+        release.wait(10)
+        return real_build(revision, chunks)
+
+    monkeypatch.setattr(keyword_module, "_build", slow_build)
+    ingest_folder(settings, store, embedder, corpus_copy)  # adds the test articles
+    for _ in range(3):  # questions arriving while it builds use the last index, at once
+        index.refresh()
+        assert index._snapshot is first and index.search_as_built("pedals", 3) == []
+    release.set()
+    deadline = time.monotonic() + 10
+    while index._snapshot is first and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(builds) == 1  # built once, however many questions asked meanwhile
+    assert index.search_as_built("pedals", 3)

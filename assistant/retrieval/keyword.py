@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 _WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
 EVERYDAY_ZIPF = 5.0  # English words this frequent or more are everyday words
+BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
 # level the CLI chose; put it back under the root logger's control.
@@ -103,15 +104,39 @@ class KeywordIndex:
         self._snapshot = _Snapshot()
 
     def refresh(self) -> None:
-        """Rebuild the index if the store changed since it was built (a cheap check otherwise)."""
+        """Rebuild the index if the store changed since it was built (a cheap check otherwise).
+
+        A large index is rebuilt in the background while questions keep using the last one, so
+        no request waits for it; a small one (or the first) is built at once. Either way it is
+        built once per change, and swapped in whole.
+        """
         revision = self.store.revision()
         if revision == self._snapshot.revision:
             return
+        if self._snapshot.revision is None or len(self._snapshot.chunks) < BACKGROUND_CHUNKS:
+            self._rebuild(revision)
+            return
+        if self._lock.acquire(blocking=False):  # else a rebuild is under way already
+            threading.Thread(
+                target=self._rebuild_holding_lock, args=(revision,), daemon=True
+            ).start()
+
+    def _rebuild(self, revision: tuple) -> None:
         with self._lock:
-            if revision == self._snapshot.revision:
-                return
-            self._snapshot = _build(revision, self.store.all_chunks())
-            log.info("keyword index built over %d chunks", len(self._snapshot.chunks))
+            if revision != self._snapshot.revision:
+                self._swap(revision)
+
+    def _rebuild_holding_lock(self, revision: tuple) -> None:
+        try:
+            self._swap(revision)
+        except Exception:  # the last index stays; the next question tries again
+            log.exception("rebuilding the keyword index failed")
+        finally:
+            self._lock.release()
+
+    def _swap(self, revision: tuple) -> None:
+        self._snapshot = _build(revision, self.store.all_chunks())
+        log.info("keyword index built over %d chunks", len(self._snapshot.chunks))
 
     def _built(self) -> _Snapshot:
         if self._snapshot.revision is None:
