@@ -30,34 +30,30 @@ def _lock_path(settings: Settings) -> Path:
 @contextmanager
 def serving(settings: Settings) -> Iterator[None]:
     """Hold the embedded store for reading while serving (waits for a running ingest)."""
-    if settings.chroma_url:
+    with _held(settings, fcntl.LOCK_SH):
         yield
-        return
-    with _lock_path(settings).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
 def writing(settings: Settings) -> Iterator[None]:
     """Hold the embedded store for an ingest, or raise `StoreBusy` if it is being served."""
-    if settings.chroma_url:
+    with _held(settings, fcntl.LOCK_EX | fcntl.LOCK_NB):
+        yield
+
+
+@contextmanager
+def _held(settings: Settings, operation: int) -> Iterator[None]:
+    if settings.chroma_url:  # a server is process-safe: nothing to hold
         yield
         return
-    with _lock_path(settings).open("a") as handle:
+    with _lock_path(settings).open("a") as handle:  # closing it releases the lock
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.flock(handle, operation)
+        except BlockingIOError:  # only the non-blocking (ingest) lock can find it taken
             raise StoreBusy(
                 f"the store in {settings.data_dir} is open in a running `serve`, which would not "
                 "see what this ingest adds (Chroma's embedded store is not shared between "
                 "processes): stop serve while ingesting, or run a Chroma server for both "
                 "(PODCAST_ASSISTANT_CHROMA_URL)"
             ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
