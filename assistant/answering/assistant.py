@@ -149,11 +149,18 @@ class Assistant:
     def standalone(self, question: str, history: History = ()) -> str:
         """The question as it stands alone: typos the store can correct corrected ("sciatia"),
         a long story condensed to what it asks, and a follow-up carrying the chat's topic."""
-        share = self.retriever.keyword.share_of
-        question = condense(self.retriever.keyword.spelled(question.strip()), share)
+        return self._with_topic(self._own_words(question), history)
+
+    def _own_words(self, question: str) -> str:
+        """The listener's question, typos corrected and a long story condensed."""
+        keyword = self.retriever.keyword
+        return condense(keyword.spelled(question.strip()), keyword.share_of)
+
+    def _with_topic(self, own: str, history: History) -> str:
         if not history:
-            return question
-        return self.condense(question, [(condense(q, share), a) for q, a in history])
+            return own
+        share = self.retriever.keyword.share_of
+        return self.condense(own, [(condense(q, share), a) for q, a in history])
 
     def retrieve(self, question: str, history: History = ()) -> list[Passage]:
         """The passages the answer is built from, best first."""
@@ -174,13 +181,15 @@ class Assistant:
         carried = carry_topic(question.strip(), history, keyword.names_a_subject)
         if carried != question.strip() and red_flags(carried):
             return urgent_answer()
-        query = self.standalone(question, history)
-        passages = self.retriever.passages(query)
+        own = self._own_words(question)
+        alone = self._with_topic(own, history)
+        passages = self.retriever.passages(alone)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
-        if self.judge_on_own_words:  # the passages carry the topic; the words say what's asked
-            query = condense(keyword.spelled(question.strip()), keyword.share_of)
+        # The rule's query is the topic glued to the question: then the passages carry the topic
+        # and the listener's own words say what is asked.
+        query = own if self.judge_on_own_words else alone
         # New material first is for follow-ups; a question that stands alone, asked again in
         # other words, gets its answer again.
         seen = quoted_before(history) if carried != question.strip() else frozenset()

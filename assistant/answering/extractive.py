@@ -126,15 +126,14 @@ class ExtractiveAnswerer:
         if seen and all(sentence_key(c.sentence) in seen for c in candidates):
             return all_said()
         candidates = self._shortlist(question, candidates, relevant)
-        similarity = self._sentence_vectors([c.sentence for c in candidates]) @ (
-            self.embedder.query_vector(question)
-        )
+        vector = self.embedder.query_vector(question)
+        similarity = self._sentence_vectors([c.sentence for c in candidates]) @ vector
         # New material first: what earlier answers quoted counts for less.
         similarity = similarity - SEEN_PENALTY * np.array(
             [sentence_key(c.sentence) in seen for c in candidates]
         )
         headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
-        heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
+        heading_fit = self._sentence_vectors(headings) @ vector
         judged = [
             j
             for j in _judge(relevant, candidates, similarity, heading_fit)
