@@ -25,7 +25,7 @@ from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 _WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
-EVERYDAY_ZIPF = 5.0  # English words this frequent or more are everyday words
+WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more count for no whole match
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
@@ -224,7 +224,7 @@ class KeywordIndex:
         spaghetti"; "good morning" names nothing)."""
         snap = self._built()
         words = terms(query, STOPWORDS | FUNCTION_WORDS, stem=False)
-        uncommon = [w for w in words if zipf_frequency(w, "en") < EVERYDAY_ZIPF]
+        uncommon = [w for w in words if zipf_frequency(w, "en") < WHOLE_MATCH_ZIPF]
         wanted = {t for t in terms(" ".join(uncommon)) if snap.df.get(t)}
         if len(wanted) < 2:
             return [False] * len(chunk_ids)
