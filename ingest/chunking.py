@@ -10,7 +10,7 @@ from assistant.text import sentence_spans
 from ingest.transcripts import locate
 
 # Bump when chunking changes, so every source is re-chunked on the next ingest.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 _HEADING_MAX_WORDS = 12
 
 
@@ -90,7 +90,20 @@ def _split_long(unit: _Unit, text: str, budget: int, count: Callable[[str], int]
         start, end = unit.start + words[i].start(), unit.start + words[j - 1].end()
         pieces.append(_Unit(start, end, count(text[start:end]), unit.section, False))
         i = j
-    return pieces
+    return _balance_tail(pieces, text, count)
+
+
+def _balance_tail(pieces: list[_Unit], text: str, count: Callable[[str], int]) -> list[_Unit]:
+    """The last two pieces of a cut sentence re-cut at their middle word when the last is a
+    scrap ("drugs)."): a scrap chunk says nothing and matches questions by accident."""
+    if len(pieces) < 2 or pieces[-1].tokens * 4 >= pieces[-2].tokens:
+        return pieces
+    a, b = pieces[-2], pieces[-1]
+    words = list(re.finditer(r"\S+", text[a.start : b.end]))
+    middle = words[len(words) // 2].start() + a.start
+    cut = text[a.start : middle].rstrip()
+    halves = [(a.start, a.start + len(cut)), (middle, b.end)]
+    return pieces[:-2] + [_Unit(s, e, count(text[s:e]), a.section, False) for s, e in halves]
 
 
 def chunk_source(
@@ -163,7 +176,14 @@ def _pack(units: list[_Unit], limit: Callable[[str | None], int]) -> list[tuple[
             j += 1
         spans.append((i, j))
         # One sentence of overlap, unless the chunk is a single sentence or ends its section.
-        overlap = j - i > 1 and j < len(units) and units[j].section == units[j - 1].section
+        # Nor when the sentence after can't join the overlap: the next chunk would hold only the
+        # overlap sentence, a scrap already inside this one.
+        overlap = (
+            j - i > 1
+            and j < len(units)
+            and units[j].section == units[j - 1].section
+            and units[j - 1].tokens + units[j].tokens <= limit(units[j].section)
+        )
         i = j - 1 if overlap and not units[j - 1].is_heading else j
     return spans
 

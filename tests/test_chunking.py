@@ -3,6 +3,7 @@
 import json
 import re
 from itertools import islice
+from pathlib import Path
 
 import pytest
 from conftest import ARTICLE, ARTICLE_TITLE, CORPUS, SHARED_TESTDATA
@@ -13,6 +14,7 @@ from ingest.chunking import chunk_source, embedding_text
 from ingest.clean import FURNITURE_LINES, TAIL_MARKERS
 from ingest.files import load_file
 
+LISTENER_CORPUS = Path(__file__).parent.parent / "evals" / "listener" / "corpus.jsonl"
 FURNITURE = ["Watch The Podcast", "Related Articles", "Responses"]
 
 
@@ -92,8 +94,29 @@ def test_real_health_passages_fit_the_window(embedder):
     for row in rows:
         text = re.sub(r"\s+\n", "\n", row["text"]).strip()
         source = Source(row["_id"], "document", row.get("title") or row["_id"], text)
-        for chunk in chunk_source(source, embedder.count_tokens, embedder.max_tokens):
+        chunks = chunk_source(source, embedder.count_tokens, embedder.max_tokens)
+        for chunk in chunks:
             assert embedder.count_tokens(embedding_text(chunk)) <= 256
+        _assert_no_scraps(chunks)
+
+
+def _assert_no_scraps(chunks):
+    """No chunk lies inside its neighbour, and none is a few stray words of a longer source."""
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        assert after.end_char > before.end_char, f"{after.text!r} is inside the chunk before"
+    if len(chunks) > 1:
+        assert min(len(c.text.split()) for c in chunks) >= 5, [c.text for c in chunks]
+
+
+def test_a_long_list_leaves_no_scrap_chunks(embedder):
+    """A real MedQuAD passage whose list runs past the window once made a chunk of the overlap
+    sentence alone ("Other times it is permanent.") and one of the list's last word ("drugs).")."""
+    rows = (json.loads(line) for line in LISTENER_CORPUS.open(encoding="utf-8"))
+    row = next(r for r in rows if r["id"] == "NIHSeniorHealth_0000006_Sec13.txt")
+    source = Source(row["id"], "document", row["title"], row["text"])
+    chunks = chunk_source(source, embedder.count_tokens, embedder.max_tokens)
+    _assert_no_scraps(chunks)
+    assert "anti-cancer drugs)." in chunks[-1].text
 
 
 def test_batched_token_counts_match_single_counts(embedder):
