@@ -37,6 +37,7 @@ TAIL_MARKERS = frozenset(
         "leave a comment",
     }
 )
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # Unicode's Cc, but the newline
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -45,12 +46,63 @@ def _key(line: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Unicode NFC, plain spaces and newlines, no control or zero-width characters."""
+    """Unicode NFC, plain spaces and newlines, no control or zero-width characters, and lists
+    flattened into one line by an export put back on lines of their own."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _ZERO_WIDTH.sub("", text).replace("\u00a0", " ").replace("\t", " ")
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
+    text = unfold_lists(text)
     lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# A list item flattened into running text: a dash with two or more spaces before it
+# ("include the following:     - Fever.    - Weight loss."), as health-site exports have it.
+_INLINE_ITEM = re.compile(r" {2,}-[ ]+(?=\S)")
+_LIST_LINE = re.compile(r"^- ")
+
+
+def unfold_lists(text: str) -> str:
+    """Inline list items on lines of their own ("- Fever."), and the run of the items' words
+    that some exports repeat after a list ("- walk - climb stairs. walk climb stairs.") gone."""
+    if not _INLINE_ITEM.search(text):
+        return text
+    lines = _INLINE_ITEM.sub("\n- ", text).split("\n")
+    for i in range(len(lines) - 1):
+        # The first item often has a single space before its dash ("helps you - walk").
+        if _LIST_LINE.match(lines[i + 1]) and not _LIST_LINE.match(lines[i]) and " - " in lines[i]:
+            head, item = lines[i].rsplit(" - ", 1)
+            lines[i] = f"{head}\n- {item}"
+    lines = [x for x in "\n".join(lines).split("\n") if x.strip() != "-"]
+    items: list[str] = []
+    for i, line in enumerate(lines):
+        if not _LIST_LINE.match(line):
+            items = []
+            continue
+        items.append(line[2:])
+        lines[i] = _end_of_list(line, items)
+    return "\n".join(lines)
+
+
+def _end_of_list(line: str, items: list[str]) -> str:
+    """A list line with what runs on after the list's last item moved to a line of its own
+    (the export's spacing tells where: ".   These") and a repeat of the items' words dropped."""
+    # An item ends at a full stop, or where the export's spacing starts a sentence without one.
+    for stop in re.finditer(r"\.(?= |$)|(?= {2,}[A-Z])", line):
+        rest = line[stop.end() :]
+        first = items[0].split()[:1]
+        echo = None
+        if first and rest.split()[:1] == first:  # cheap test before building the pattern
+            before = [*items[:-1], line[2 : stop.start()]]
+            words = " ".join(x.rstrip(".") for x in before).split()
+            echo = re.match(r"\s*" + r"\s+".join(map(re.escape, words)) + r"\.?", rest)
+        if echo:
+            rest = rest[echo.end() :]
+        elif not re.match(r" {2,}\S", rest):
+            continue
+        head = line[: stop.end()]
+        return f"{head}\n{rest.strip()}" if rest.strip() else head
+    return line
 
 
 TITLE_MAX_CHARS = 150  # at most ~150 model tokens: room is left for the passage in a chunk

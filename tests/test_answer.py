@@ -58,6 +58,42 @@ def test_a_list_announced_with_a_colon_keeps_its_items():
     assert rendered.splitlines()[1:4] == ["- squat to a chair", "- hip hinge", "- step ups"]
 
 
+CAUSES = (
+    "Straining",
+    "Dehydration",
+    "Low minerals",
+    "Poor blood flow",
+    "Heat",
+    "Age",
+    "Drugs",
+    "Cold",
+)
+CRAMPS = (
+    "Muscle cramps are sudden spasms that often come at night. Other causes are\n"
+    + "".join(f"- {cause}\n" for cause in CAUSES)
+    + "Cramps can be very painful. Stretching or gently massaging the muscle can relieve this pain."
+)
+
+
+def test_a_list_without_a_colon_keeps_all_its_items():
+    chunk = Chunk("c", "s", "document", "Cramps", CRAMPS, 0, 0, len(CRAMPS))
+    found = excerpts.units(chunk)
+    lead_in = next(i for i, u in enumerate(found) if u.text.startswith("Other causes"))
+    first, last = excerpts.window(found, lead_in, {lead_in})
+    quoted = excerpts.quote(chunk, found, (first, last))
+    assert "\n".join(f"- {cause}" for cause in CAUSES) in quoted
+
+
+def test_an_excerpt_never_opens_inside_a_list():
+    """A chunk that starts mid-list: the excerpt starts after the list, not at "- Dehydration"."""
+    text = CRAMPS[CRAMPS.index("- Dehydration") :]
+    chunk = Chunk("c", "s", "document", "Cramps", text, 1, 0, len(text))
+    found = excerpts.units(chunk)
+    best = len(found) - 1  # "Stretching or gently massaging…"
+    first, _ = excerpts.window(found, best, {best})
+    assert found[first].text.startswith("Cramps can be very painful")
+
+
 def test_a_follow_up_quotes_something_new_or_says_that_is_all(assistant):
     first = assistant.answer("why isn't my piriformis stretch working?")
     history = [("why isn't my piriformis stretch working?", first.text)]

@@ -74,3 +74,31 @@ def test_cli_takes_jsonl_and_dry_run_changes_nothing(tmp_path):
     assert result.exit_code == 0, result.output
     assert "would add: Hips (jsonl:q1)" in result.output
     assert Store(Settings(data_dir=data)).count() == 0
+
+
+def test_lists_flattened_by_the_export_are_lines_again(tmp_path):
+    """Real MedQuAD rows (CC BY 4.0) carry lists as "…helps you - walk without staggering  - get
+    up…" and some repeat the items' words after the list; a quote of them read as a jumble."""
+    text = (
+        "An intact sense of balance helps you - walk without staggering  - get up from a chair "
+        "without falling   - bend over without falling. walk without staggering get up from a "
+        "chair without falling bend over without falling. The part of the inner ear responsible "
+        "for balance is the vestibular system. Check with your doctor if you have:         - "
+        "Weakness or feeling tired.    -  Fever    These signs may have other causes."
+    )
+    path = write(tmp_path / "lists.jsonl", [{"_id": "a", "title": "Balance", "text": text}])
+    (source,), _ = load_jsonl(path, 1_000_000)
+    assert source.text.split("\n") == [
+        "An intact sense of balance helps you",
+        "- walk without staggering",
+        "- get up from a chair without falling",
+        "- bend over without falling.",
+        "The part of the inner ear responsible for balance is the vestibular system. Check with "
+        "your doctor if you have:",
+        "- Weakness or feeling tired.",
+        "- Fever",
+        "These signs may have other causes.",
+    ]
+    # A dash in running prose is left alone.
+    path = write(tmp_path / "prose.jsonl", [{"_id": "b", "title": "T", "text": "Rest - or not."}])
+    assert load_jsonl(path, 1_000_000)[0][0].text == "Rest - or not."

@@ -31,6 +31,7 @@ _HEADING_MAX_WORDS = 12
 MIN_EXCERPT_WORDS = 80  # an excerpt shorter than this takes the sentences after it
 MAX_UNITS = 7  # sentences or list lines in one excerpt at most
 MAX_WORDS = 160
+LIST_ITEM_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,16 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         if abs(i - best) <= 2 and found[i].paragraph == found[best].paragraph
     ]
     first, last = min([first, *near]), max([last, *near])
-    if found[last].text.rstrip().endswith(":"):  # a list follows: keep its items
-        while last + 1 < len(found) and not found[last + 1].heading and last - first < MAX_UNITS:
+    if found[last].text.rstrip().endswith(":") or _item(found, last + 1):
+        # A list follows: keep its items (a list without its items, or cut short, misleads).
+        while (
+            last + 1 < len(found)
+            and not found[last + 1].heading
+            and _units(found, first, last) < MAX_UNITS
+        ):
             last += 1
+            if _item(found, last) and not _item(found, last + 1):
+                break  # the list's last item
     while (
         _words(found, first, last) < MIN_EXCERPT_WORDS
         and last + 1 < len(found)
@@ -93,11 +101,39 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         if found[first - 1].heading:
             break
         first -= 1  # at a section's end, the sentences before do
+    first = _outside_list(found, first, best)
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
-    while last > best and (last - first >= MAX_UNITS or _words(found, first, last) > MAX_WORDS):
+    while last > best and (
+        _units(found, first, last) > MAX_UNITS or _words(found, first, last) > MAX_WORDS
+    ):
         last -= 1
     return first, last
+
+
+def _outside_list(found: list[Unit], first: int, best: int) -> int:
+    """Where an excerpt that would open inside a list opens instead: at the list's lead-in
+    ("Other causes are"), or, where the chunk starts mid-list, after the list."""
+    if not _item(found, first):
+        return first
+    lead = first
+    while lead > 0 and _item(found, lead - 1):
+        lead -= 1
+    if lead > 0 and not found[lead - 1].heading:
+        return lead - 1
+    while first < best and _item(found, first):
+        first += 1
+    return first
+
+
+def _item(found: list[Unit], i: int) -> bool:
+    return 0 <= i < len(found) and bool(_LIST_ITEM.match(found[i].text))
+
+
+def _units(found: list[Unit], first: int, last: int) -> float:
+    """How much of the excerpt's unit budget [first, last] takes: a list item, a few words on
+    a line, counts for a third of a sentence."""
+    return sum(LIST_ITEM_SHARE if _item(found, i) else 1 for i in range(first, last + 1))
 
 
 def _words(found: list[Unit], first: int, last: int) -> int:
