@@ -30,7 +30,8 @@ def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(
     reference = Settings(data_dir=tmp_path / "reference", corpus_dir=tmp_path)
     run_ingest(reference, [SAMPLE], embedder=embedder, progress=False)
     ids, count, records = _snapshot(reference)
-    assert count > 2 * GROUP_CHUNKS  # several commit groups: the kill lands between two
+    # A second commit group at least half full: the kill lands while it is being embedded.
+    assert count > GROUP_CHUNKS * 3 // 2
 
     crashed = Settings(data_dir=tmp_path / "crashed", corpus_dir=tmp_path)
     share_onnx_cache(crashed.data_dir, onnx_cache)  # the CLI loads the model, no export
