@@ -49,6 +49,20 @@ def test_a_sentence_that_leans_back_brings_the_one_before():
     assert excerpts.window(found, 1, {1})[0] == 0
 
 
+def test_an_excerpt_never_opens_on_a_sentence_that_leans_on_one_left_out():
+    text = (
+        "As you age, the disks break down. As they do, they lose their cushioning. This can "
+        "lead to pain. A herniated disk is a disk that ruptures."
+    )
+    chunk = Chunk("c", "s", "document", "Herniated disk", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    assert excerpts.window(found, 3, {3})[0] == 0  # back to what "As they do" leans on
+    text = text[text.index("This can") :]  # a chunk that starts on the leaning sentence
+    chunk = Chunk("c", "s", "document", "Herniated disk", text, 1, 0, len(text))
+    found = excerpts.units(chunk)
+    assert excerpts.window(found, 1, {1})[0] == 1
+
+
 def test_a_list_announced_with_a_colon_keeps_its_items():
     text = "Do these three things:\n- squat to a chair\n- hip hinge\n- step ups\nThat is all."
     chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))

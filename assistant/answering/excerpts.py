@@ -17,7 +17,8 @@ from assistant.text import sentence_spans
 # Openers that lean on the sentence before: quoted alone they dangle.
 _LEANS_BACK = re.compile(
     r"^(?:this|that|these|those|it|its|they|them|which|so|thus|hence|therefore|also|and|"
-    r"but|or|then|here|there|such|both|another|again|however|because|as a result)\b",
+    r"but|or|then|here|there|such|both|another|again|however|because|as a result|"
+    r"(?:as|when|if|since|once|while|after|before|until) (?:they|it|this|that|these|those))\b",
     re.I,
 )
 # Openers that turn or finish the thought of the sentence before.
@@ -97,10 +98,14 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         and not found[last + 1].heading
     ):
         last += 1  # the sentences after round out the point
-    while _words(found, first, last) < MIN_EXCERPT_WORDS and first > 0:
-        if found[first - 1].heading:
-            break
-        first -= 1  # at a section's end, the sentences before do
+    while (
+        first > 0
+        and not found[first - 1].heading
+        and (_words(found, first, last) < MIN_EXCERPT_WORDS or _LEANS_BACK.match(found[first].text))
+    ):
+        first -= 1  # at a section's end, the sentences before do (and what they lean on)
+    while first < best and _LEANS_BACK.match(found[first].text):
+        first += 1  # an opener with nothing before it to lean on would dangle
     first = _outside_list(found, first, best)
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
