@@ -63,6 +63,14 @@ def test_an_excerpt_never_opens_on_a_sentence_that_leans_on_one_left_out():
     assert excerpts.window(found, 1, {1})[0] == 1
 
 
+def test_a_credit_line_closes_an_excerpt():
+    text = "Most back pain gets better. See a doctor after 72 hours. NIH: National Cancer Institute"
+    chunk = Chunk("c", "s", "document", "Back pain", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    first, last = excerpts.window(found, 1, {1})
+    assert excerpts.quote(chunk, found, (first, last)).endswith("after 72 hours.")
+
+
 def test_a_list_announced_with_a_colon_keeps_its_items():
     text = "Do these three things:\n- squat to a chair\n- hip hinge\n- step ups\nThat is all."
     chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))

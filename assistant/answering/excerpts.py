@@ -27,6 +27,7 @@ _TURNS = re.compile(
     r"the (?:truth|reality|problem) is)\b",
     re.I,
 )
+_CREDIT = re.compile(r"^[A-Z]{2,6}: [A-Z][^.!?]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 _HEADING_MAX_WORDS = 12
 MIN_EXCERPT_WORDS = 80  # an excerpt shorter than this takes the sentences after it
@@ -56,7 +57,9 @@ def units(chunk: Chunk) -> list[Unit]:
         if found and "\n" in text[found[-1].end : a]:
             paragraph += 1
         whole_line = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
-        heading = whole_line and is_heading(piece, chunk.section)
+        # A credit line ("NIH: National Cancer Institute") names who wrote the page: like a
+        # heading, it closes an excerpt rather than being quoted as if it said something.
+        heading = (whole_line and is_heading(piece, chunk.section)) or bool(_CREDIT.match(piece))
         found.append(Unit(a, b, piece, heading, paragraph))
     return found
 
