@@ -1,7 +1,8 @@
 """Speech-to-text speed and accuracy on this machine: espeak-ng reads a known text for at least
 `--minutes` of speech, each packaged Whisper model (tiny.en, base) transcribes it as ingest
 does, and the script prints real-time factor, the minutes a 60-minute episode would take, and
-the word error rate. Run by hand (needs espeak-ng): `python bench/transcribe.py`."""
+the word error rate. Run by hand (needs espeak-ng): `python bench/transcribe.py`. On a busy
+machine the wall-clock RTF is noisy; the CPU seconds per audio second are steadier."""
 
 import argparse
 import sys
@@ -13,9 +14,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script: import this checkout's packages
 sys.path.insert(0, str(REPO / "tests"))  # the espeak helpers the tests use
 
+from speech import ESPEAK, OPENING, TARGET, join, seconds, speak, to_m4a  # noqa: E402
+
 from assistant.settings import Settings  # noqa: E402
 from ingest.asr import Recognizer, sentences, word_error_rate  # noqa: E402
-from speech import ESPEAK, OPENING, TARGET, join, seconds, speak, to_m4a  # noqa: E402
 
 
 def long_speech(folder: Path, minutes: float) -> tuple[Path, str]:
@@ -45,14 +47,16 @@ def main() -> None:
         for model in args.models.split(","):
             recognizer = Recognizer(Settings(data_dir=folder / "data", asr_model=model))
             recognizer._load()  # loading is paid once per process, not per episode
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             words, duration = recognizer.words(media)
-            took = time.perf_counter() - started
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
             heard = " ".join(s.text for s in sentences(words))
             rtf = took / duration
             print(
                 f"{model:8s} {duration / 60:5.1f} min of audio in {took:6.1f} s: RTF {rtf:.3f}, "
-                f"{rtf * 60:4.1f} min per 60-min episode, WER {word_error_rate(text, heard):.1%}"
+                f"{rtf * 60:4.1f} min per 60-min episode, WER {word_error_rate(text, heard):.1%}; "
+                f"CPU {cpu:.0f} s ({cpu / duration:.3f} CPU-s per audio s: on a shared machine, "
+                "wall time / CPU count is the idle figure)"
             )
 
 

@@ -9,6 +9,7 @@ killed writes nothing (the VTT appears whole or not at all), so the next run sta
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -94,6 +95,9 @@ class Transcriber:
         self.folder = transcripts_dir(settings)
         self.recognizer = recognizer or Recognizer(settings)
         self.tally = _Tally()
+        if not dry_run:  # downloads a killed run left behind (ingest runs one at a time)
+            for stale in self.folder.glob("download-*"):
+                shutil.rmtree(stale, ignore_errors=True)
 
     def _cached(self, sha: str) -> list[Segment] | None:
         path = self.folder / f"{sha}.vtt"
