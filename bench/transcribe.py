@@ -55,8 +55,8 @@ def main() -> None:
             print(
                 f"{model:8s} {duration / 60:5.1f} min of audio in {took:6.1f} s: RTF {rtf:.3f}, "
                 f"{rtf * 60:4.1f} min per 60-min episode, WER {word_error_rate(text, heard):.1%}; "
-                f"CPU {cpu:.0f} s ({cpu / duration:.3f} CPU-s per audio s: on a shared machine, "
-                "wall time / CPU count is the idle figure)"
+                f"CPU {cpu:.0f} s ({cpu / duration:.3f} CPU-s per audio s; on an idle machine "
+                "the wall time lies between the CPU time and that over the cores)"
             )
 
 
