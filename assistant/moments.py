@@ -21,6 +21,16 @@ def _times(chunk: Chunk) -> list[tuple[int, float]]:
         return []
 
 
+def joined_times(chunk: Chunk, after: Chunk) -> str | None:
+    """`Chunk.times` of `chunk` continued by the chunk `after` it (an excerpt read across both):
+    the first one's cues, then the second's, shifted to the joined text."""
+    shift = after.start_char - chunk.start_char
+    first = _times(chunk) or ([(0, chunk.start_seconds)] if chunk.start_seconds is not None else [])
+    then = _times(after) or ([(0, after.start_seconds)] if after.start_seconds is not None else [])
+    merged = [t for t in first if t[0] < shift] + [(o + shift, s) for o, s in then]
+    return chunk_times(merged) if len(merged) > 1 else chunk.times
+
+
 def seconds_at(chunk: Chunk, offset: int) -> float | None:
     """When the cue (or sentence) holding character `offset` of the chunk's text starts."""
     times = _times(chunk)

@@ -88,3 +88,21 @@ def test_youtube_episodes_link_to_the_second():
         "https://cdn.example/a.mp3#t=5"
     )
     assert moment_url(watch, None, None) == watch
+
+
+def test_an_excerpt_read_across_two_chunks_keeps_the_second_ones_times():
+    from assistant.answering.excerpts import joined
+
+    text = "Aa aa. Bb bb. Cc cc. Dd dd."  # sentences at 0, 7, 14, 21
+    first = Chunk("a", "s", "transcript", "T", text[:13], 0, 0, 13, start_seconds=5.0,
+                  times="[[0,5.0],[7,9.0]]")  # fmt: skip
+    second = Chunk("b", "s", "transcript", "T", text[7:], 1, 7, 27, start_seconds=9.0,
+                   times="[[0,9.0],[7,30.0],[14,41.5]]")  # fmt: skip
+    both = joined(first, second)
+    assert both.text == text
+    assert [quote_seconds(both, s) for s in ("Aa aa.", "Bb bb.", "Cc cc.", "Dd dd.")] == [
+        5.0,
+        9.0,
+        30.0,
+        41.5,
+    ]
