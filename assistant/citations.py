@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import markup
-from assistant.moments import quote_seconds
+from assistant.moments import quote_seconds, said_like
 from assistant.records import Answer, Citation, Passage
 from assistant.text import split_sentences
 
@@ -114,7 +114,8 @@ def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
             chunk_id = passage.chunk.chunk_id
             if chunk_id not in numbers:
                 numbers[chunk_id] = len(numbers) + 1
-                citations.append(citation(numbers[chunk_id], passage))
+                focus = said_like(passage.chunk, sentence)  # the moment of what it says
+                citations.append(citation(numbers[chunk_id], passage, focus=focus))
         parts.append(f"{sentence} {marks([numbers[p.chunk.chunk_id] for p in passages])}")
     return Answer(text=" ".join(parts), refused=False, sources=citations)
 

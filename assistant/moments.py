@@ -5,6 +5,7 @@ import json
 from bisect import bisect_right
 
 from assistant.records import Chunk
+from assistant.text import sentence_spans, terms
 
 
 def chunk_times(entries: list[tuple[int, float]]) -> str:
@@ -50,3 +51,18 @@ def quote_seconds(chunk: Chunk, quote: str | None, focus: str | None = None) -> 
         if at >= 0:
             return seconds_at(chunk, at)
     return chunk.start_seconds
+
+
+def said_like(chunk: Chunk, claim: str) -> str | None:
+    """The transcript chunk's sentence sharing the most meaningful words with `claim` (a model's
+    wording of what it says), so an LLM answer's citation links to that moment; None for a chunk
+    without cue times or when no sentence shares a word."""
+    if not chunk.times:
+        return None
+    wanted = set(terms(claim))
+    best, shared = None, 0
+    for a, b in sentence_spans(chunk.text):
+        overlap = len(wanted & set(terms(chunk.text[a:b])))
+        if overlap > shared:
+            best, shared = chunk.text[a:b], overlap
+    return best

@@ -106,3 +106,19 @@ def test_an_excerpt_read_across_two_chunks_keeps_the_second_ones_times():
         30.0,
         41.5,
     ]
+
+
+def test_an_llm_sentence_is_timed_by_the_transcript_sentence_it_words_differently():
+    from assistant.citations import cite_claims
+    from assistant.records import Passage
+
+    chunk = Chunk(
+        "c", "s", "transcript", "Core Week",
+        "Welcome back to the show. Hold each bird dog for about ten seconds. Then switch sides.",
+        0, 0, 86, start_seconds=1.0, times="[[0,1.0],[26,754.0],[67,760.0]]",
+    )  # fmt: skip
+    answer = cite_claims(
+        [("Each bird dog is held for roughly ten seconds.", [Passage(chunk, 0.8)])]
+    )
+    assert answer.sources[0].start_seconds == 754.0
+    assert answer.sources[0].quote == chunk.text  # an LLM answer still quotes the whole passage
