@@ -11,7 +11,7 @@ from assistant.text import sentence_spans
 from ingest.transcripts import locate
 
 # Bump when chunking changes, so every source is re-chunked on the next ingest.
-CHUNKER_VERSION = "4"  # 4: transcript chunks keep their cue times
+CHUNKER_VERSION = "5"  # 5: transcript chunks keep their cue times (main took 4 for lists)
 _HEADING_MAX_WORDS = 12
 
 
