@@ -144,7 +144,7 @@ class Transcriber:
             unit="s",
             file=sys.stderr,
             disable=None,  # a bar on a terminal only
-            leave=False,
+            leave=True,  # one finished line per episode
         )
 
         def advance(done: float) -> None:
@@ -153,6 +153,7 @@ class Transcriber:
 
         with bar:
             segments, decoded = self.recognizer.transcribe(media, advance)
+            advance(decoded)  # the silence after the last words is done too
         check_complete(media, declared, decoded)
         if not segments:
             raise SourceError(f"{title}: no speech found in the audio")
