@@ -20,6 +20,7 @@ pytestmark = pytest.mark.skipif(
     "espeak-ng); the speech-to-text tests need real speech",
 )
 TARGET_AT = 38.0  # where the clip's bird-dog sentence starts
+INTERNAL = "http://10.11.12.13:8080/ep.m4a"  # a private address no feed may make us fetch
 
 
 @pytest.fixture(scope="session")
@@ -107,34 +108,52 @@ def test_a_feed_episode_is_transcribed_once_and_cited_at_the_moment(
 
 
 def test_broken_media_is_reported_and_skipped_and_earlier_chunks_kept(
-    clip, site, tmp_path, fake_embedder
+    clip, heard, site, tmp_path, fake_embedder
 ):
     data = clip["m4a"].read_bytes()
-    (site.root / "good.html").write_text("<html><body><article><p>Walk every day.</p>" * 3)
-    (site.root / "cut.m4a").write_bytes(data[: len(data) // 2])  # no index: never playable
-    (site.root / "text.mp3").write_text("This is not audio at all, just words.\n" * 50)
-    (site.root / "big.m4a").write_bytes(data)
-    items = [
-        Item("cut", "Truncated", audio="cut.m4a", description="The first episode."),
-        Item("text", "Not audio", audio="text.mp3", description="The second episode."),
-        Item("big", "Too big", audio="big.m4a", description="The third episode."),
-        Item("ok", "Fine", page="good.html"),
-    ]
     settings = Settings(
-        data_dir=tmp_path / "data", corpus_dir=tmp_path / "none", media_max_bytes=len(data) - 1
+        data_dir=tmp_path / "data", corpus_dir=tmp_path / "none", media_max_bytes=len(data) + 100
     )
     store = Store(settings)
-    report = run_ingest(
-        settings, [], [_publish(site, items)], store=store, embedder=fake_embedder, progress=False
-    )
+    cache = transcripts_dir(settings)
+    cache.mkdir(parents=True)  # the session's transcript of these bytes: nothing to transcribe
+    (cache / f"{sha256_file(clip['m4a'])}.vtt").write_text(vtt_text(sentences(heard[0]), "test"))
+    (site.root / "cut.m4a").write_bytes(data)
+    cut = Item("cut", "Truncated", audio="cut.m4a", description="The first episode.")
+
+    def ingest(feed):
+        return run_ingest(settings, [], [feed], store=store, embedder=fake_embedder, progress=False)
+
+    assert not ingest(_publish(site, [cut])).failed
+    before = {c.chunk_id for c in store.all_chunks() if c.source_id == "episode:cut#transcript"}
+    assert before
+
+    (site.root / "cut.m4a").write_bytes(data[: len(data) // 2])  # no index: never playable
+    (site.root / "text.mp3").write_text("This is not audio at all, just words.\n" * 50)
+    (site.root / "big.m4a").write_bytes(data + bytes(200))
+    (site.root / "good.html").write_text("<html><body><article><p>Walk every day.</p>" * 3)
+    items = [
+        cut,
+        Item("text", "Not audio", audio="text.mp3", description="The second episode."),
+        Item("big", "Too big", audio="big.m4a", description="The third episode."),
+        Item("inside", "Internal", audio="inside.m4a", description="The fourth episode."),
+        Item("ok", "Fine", page="good.html"),
+    ]
+    feed = _publish(site, items)
+    # An enclosure on another, non-public host: refused before any connection, like any link.
+    xml = (site.root / "feed.xml").read_text().replace(site.url("inside.m4a"), INTERNAL)
+    (site.root / "feed.xml").write_text(xml)
+    report = ingest(feed)
     reasons = {f.source_id: f.message for f in report.failed}
     assert "not a readable audio or video file" in reasons["episode:cut#transcript"]
     assert "not a readable audio or video file" in reasons["episode:text#transcript"]
     assert "byte limit" in reasons["episode:big#transcript"]
-    ids = {r.source_id for r in store.records()}
-    assert {"episode:ok", "episode:cut", "episode:text", "episode:big"} <= ids
-    assert not list(transcripts_dir(settings).glob("*.vtt"))
-    assert not list(transcripts_dir(settings).glob("download-*"))  # nothing left half-written
+    assert "PODCAST_ASSISTANT_FETCH_ALLOW_HOSTS" in reasons["episode:inside#transcript"]
+    assert "episode:ok" in {r.source_id for r in store.records()}
+    after = {c.chunk_id for c in store.all_chunks() if c.source_id == "episode:cut#transcript"}
+    assert after == before  # the truncated re-upload did not replace what the episode said
+    assert len(list(cache.glob("*.vtt"))) == 1
+    assert not list(cache.glob("download-*"))  # nothing left half-written
 
 
 def test_a_local_media_file_is_planned_then_read_from_the_cache_by_its_hash(
