@@ -166,7 +166,7 @@ class Transcriber:
         self.tally.episodes += 1
         self.tally.audio_seconds += decoded
         self.tally.wall_seconds += took
-        log.info("%s: %s of audio transcribed in %s", title, format_timestamp(decoded), took)
+        log.info("%s: %s of audio transcribed in %.0f s", title, format_timestamp(decoded), took)
         return segments
 
     def file_segments(self, path: Path, title: str) -> list[Segment] | None:
