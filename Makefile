@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean browser
+.PHONY: install run test lint format clean browser speech
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/podcast-assistant ingest
 	$(BIN)/podcast-assistant serve
 
-test: $(STAMP) browser
+test: $(STAMP) browser speech
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -34,6 +34,18 @@ browser:
 		else \
 			echo "WARNING: /usr/bin/chromium is missing and can't be installed here" \
 				"(needs root and apt-get): the browser tests will be SKIPPED." >&2; \
+		fi; \
+	fi
+
+# The speech-to-text tests speak a known text with Debian's espeak-ng (never a voice from the
+# network); installed here when missing and we are root, otherwise those tests skip and say why.
+speech:
+	@if ! command -v espeak-ng >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; \
+		else \
+			echo "WARNING: espeak-ng is missing and can't be installed here" \
+				"(needs root and apt-get): the speech-to-text tests will be SKIPPED." >&2; \
 		fi; \
 	fi
 

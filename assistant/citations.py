@@ -8,6 +8,8 @@ Models also write `[1, 3]` and `[ 2 ]`: `parse_claims` accepts those when readin
 import re
 from dataclasses import dataclass
 
+from assistant import markup
+from assistant.moments import quote_seconds, said_like
 from assistant.records import Answer, Citation, Passage
 from assistant.text import split_sentences
 
@@ -81,8 +83,11 @@ def parse_claims(text: str) -> list[Claim]:
     return claims
 
 
-def citation(n: int, passage: Passage, quote: str | None = None) -> Citation:
-    """Source number `n`: the passage's chunk, quoting `quote` (a part of it) or all of it."""
+def citation(
+    n: int, passage: Passage, quote: str | None = None, focus: str | None = None
+) -> Citation:
+    """Source number `n`: the passage's chunk, quoting `quote` (a part of it) or all of it; a
+    transcript's moment is where `focus` (the answering sentence), else the quote, is said."""
     chunk = passage.chunk
     return Citation(
         n=n,
@@ -91,7 +96,7 @@ def citation(n: int, passage: Passage, quote: str | None = None) -> Citation:
         url=chunk.url,
         quote=chunk.text if quote is None else quote,
         chunk_id=chunk.chunk_id,
-        start_seconds=chunk.start_seconds,
+        start_seconds=quote_seconds(chunk, quote, focus),
         episode=chunk.episode,
         audio_url=chunk.audio_url,
         section=chunk.section,
@@ -109,7 +114,8 @@ def cite_claims(claims: list[tuple[str, list[Passage]]]) -> Answer:
             chunk_id = passage.chunk.chunk_id
             if chunk_id not in numbers:
                 numbers[chunk_id] = len(numbers) + 1
-                citations.append(citation(numbers[chunk_id], passage))
+                focus = said_like(passage.chunk, sentence)  # the moment of what it says
+                citations.append(citation(numbers[chunk_id], passage, focus=focus))
         parts.append(f"{sentence} {marks([numbers[p.chunk.chunk_id] for p in passages])}")
     return Answer(text=" ".join(parts), refused=False, sources=citations)
 
@@ -118,5 +124,8 @@ def cite_excerpts(excerpts: list[tuple[str, Passage, str]]) -> Answer:
     """Excerpts (answer text, passage, verbatim quote), each followed by its marker, as one
     answer; excerpts are separated by a blank line and numbered in order."""
     parts = [f"{text} {marks([n])}" for n, (text, _, _) in enumerate(excerpts, 1)]
-    sources = [citation(n, p, q) for n, (_, p, q) in enumerate(excerpts, 1)]
+    sources = [
+        citation(n, p, q, next(iter(markup.marked(text)), None))
+        for n, (text, p, q) in enumerate(excerpts, 1)
+    ]
     return Answer(text="\n\n".join(parts), refused=False, sources=sources)

@@ -36,6 +36,11 @@ def unmarked(text: str) -> str:
     return _BOLD.sub(r"\1", text)
 
 
+def marked(text: str) -> list[str]:
+    """The passages of `text` marked as carrying the answer, in order, marks removed."""
+    return _BOLD.findall(text)
+
+
 def body_lines(excerpt: str) -> list[str]:
     """An excerpt's lines of quoted text: heading and note lines left out, marks removed."""
     return [unmarked(line) for line in excerpt.splitlines() if not line.startswith((HEADING, NOTE))]

@@ -40,6 +40,7 @@ class Chunk:
     episode: int | None = None
     published: str | None = None
     audio_url: str | None = None  # a transcript's media; its moment link is made when shown
+    times: str | None = None  # a transcript's cue/sentence starts in it (assistant/moments.py)
 
     def metadata(self) -> dict:
         """Chroma metadata: every field but the text and id, without empty values."""

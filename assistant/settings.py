@@ -214,6 +214,24 @@ class Settings(BaseSettings):
         "vectors). ONNX models are exported once from the packaged weights into the data dir.",
     )
 
+    # Speech-to-text (ingest/asr.py, ingest/transcribe.py).
+    transcribe: bool = Field(
+        True,
+        description="Transcribe feed episodes that declare no readable transcript, and local "
+        "media files, with the local Whisper model; false skips them.",
+    )
+    asr_model: str = Field(
+        "tiny.en",
+        description="Whisper model for transcription: `tiny.en` (packaged, default), `base` "
+        "(packaged in two parts, joined once into the data dir) or a faster-whisper model folder.",
+    )
+    media_max_bytes: int = Field(
+        2_000_000_000, ge=1, description="Largest episode media downloaded or read, in bytes."
+    )
+    media_timeout: float = Field(
+        1800.0, gt=0, description="Seconds one episode's media may take to download in all."
+    )
+
     @property
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma store."""

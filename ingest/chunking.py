@@ -5,12 +5,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.moments import chunk_times
 from assistant.records import Chunk, Source
 from assistant.text import sentence_spans
 from ingest.transcripts import locate
 
 # Bump when chunking changes, so every source is re-chunked on the next ingest.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"  # 5: transcript chunks keep their cue times (main took 4 for lists)
 _HEADING_MAX_WORDS = 12
 
 
@@ -231,8 +232,11 @@ def _moment(source: Source, start: int, end: int) -> dict:
     seconds = first[1] if first else None
     ends = [e[2] if e[2] is not None else e[1] for e in (last, *entries) if e]
     ends = [x for x in ends if x is not None]
+    timed = [(0, seconds)] if seconds is not None else []
+    timed += [(e[0] - start, e[1]) for e in entries if e[0] > start and e[1] is not None]
     return {
         "start_seconds": seconds,
         "end_seconds": max(ends) if ends else None,
         "speaker": ", ".join(speakers) or None,
+        "times": chunk_times(timed) if len(timed) > 1 else None,
     }

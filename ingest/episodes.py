@@ -8,11 +8,13 @@ import lxml.html
 import trafilatura
 
 from assistant.records import Source
+from ingest.asr import PAUSE
 from ingest.clean import cut_title, normalize_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.feeds import Episode, Feed, FeedError, TranscriptLink, parse_feed
 from ingest.fetch import Fetched, Fetcher
 from ingest.hosts import host_and_port
+from ingest.transcribe import Transcriber, is_media
 from ingest.transcripts import PREFERENCE, assemble, parse_transcript, transcript_format
 
 log = logging.getLogger(__name__)
@@ -119,9 +121,12 @@ def _base(episode: Episode, feed_url: str) -> dict:
     }
 
 
-def load_feed(feed_url: str, fetcher: Fetcher) -> tuple[Feed, list[Source], list[Failure]]:
+def load_feed(
+    feed_url: str, fetcher: Fetcher, transcriber: Transcriber | None = None
+) -> tuple[Feed, list[Source], list[Failure]]:
     """Every episode of the feed at `feed_url` as sources; `FeedError` if the feed itself can't
-    be downloaded or parsed (then nothing at all should be ingested)."""
+    be downloaded or parsed (then nothing at all should be ingested). With a `transcriber`, an
+    episode with media and no readable transcript is transcribed."""
     try:
         fetched = fetcher.fetch(feed_url)
     except SourceError as exc:
@@ -150,7 +155,30 @@ def load_feed(feed_url: str, fetcher: Fetcher) -> tuple[Feed, list[Source], list
                 sources.append(_transcript(episode, link, fmt, downloads[link.url], base))
             except SourceError as exc:
                 failures.append(Failure(link.url, str(exc), transcript_id(episode)))
+        elif transcriber and is_media(episode.audio_url, episode.audio_type):
+            try:
+                sources += _transcribed(episode, transcriber, fetcher, feed_url, base)
+            except SourceError as exc:
+                failures.append(Failure(episode.audio_url, str(exc), transcript_id(episode)))
     return feed, sources, failures
+
+
+def _transcribed(
+    episode: Episode, transcriber: Transcriber, fetcher: Fetcher, feed_url: str, base: dict
+) -> list[Source]:
+    """The episode's own speech as its transcript (none in a dry run that would transcribe)."""
+    segments = transcriber.episode_segments(
+        episode.audio_url,
+        episode.title,
+        fetcher,
+        trusted={host_and_port(feed_url)},  # the same rule as the feed's other links
+        duration=episode.duration,
+    )
+    if segments is None:
+        return []
+    text, timeline = assemble(segments, pause=PAUSE)
+    title = cut_title(episode.title)
+    return [Source(transcript_id(episode), "transcript", title, text, timeline=timeline, **base)]
 
 
 class _NoText(Exception):

@@ -47,6 +47,7 @@ class Episode:
     number: int | None
     description: str  # HTML from content:encoded, else the description/summary
     transcripts: tuple[TranscriptLink, ...] = ()
+    duration: int | None = None  # seconds, from itunes:duration (the dry run's estimate)
 
 
 @dataclass(frozen=True)
@@ -290,4 +291,5 @@ def _episode(entry: dict, extra: dict, base: str) -> Episode:
         number=_episode_number(extra["number"], entry.get("itunes_episode")),
         description=description or "",
         transcripts=transcripts,
+        duration=parse_duration(entry.get("itunes_duration")),
     )

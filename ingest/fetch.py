@@ -7,6 +7,7 @@ used instead. A cached body is only a copy of what the server sent: losing the f
 full download, never correctness.
 """
 
+import hashlib
 import logging
 import sqlite3
 import threading
@@ -46,6 +47,42 @@ class Fetched:
     body: bytes
     content_type: str
     not_modified: bool = False  # true when the server said 304 and the body is the cached one
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """Media streamed to a file (or not, on 304), with its validators and sha256."""
+
+    not_modified: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+    size: int = 0
+
+
+def _save(url: str, response: httpx.Response, dest: Path, max_bytes: int, timeout: float):
+    if response.status_code == 304:
+        return Downloaded(not_modified=True)
+    if response.status_code >= 400:
+        raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise SourceError(f"{url}: {int(declared):,} bytes is over the {max_bytes:,}-byte limit")
+    deadline = time.monotonic() + timeout
+    digest, size = hashlib.sha256(), 0
+    partial = dest.with_name(dest.name + ".partial")
+    with partial.open("wb") as out:
+        for part in response.iter_bytes(1 << 16):
+            size += len(part)
+            if size > max_bytes:
+                raise SourceError(f"{url}: more than the {max_bytes:,}-byte limit")
+            if time.monotonic() > deadline:
+                raise SourceError(f"{url}: timed out after {timeout:g}s downloading")
+            digest.update(part)
+            out.write(part)
+    partial.replace(dest)
+    etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+    return Downloaded(False, etag, modified, digest.hexdigest(), size)
 
 
 def cache_path(settings: Settings) -> Path:
@@ -127,6 +164,44 @@ class Fetcher:
         content_type = response.headers.get("content-type", "")
         self._store(url, response.headers, content_type, body)
         return Fetched(url, body, content_type)
+
+    def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        max_bytes: int,
+        timeout: float,
+        validators: tuple[str | None, str | None] = (None, None),
+        trusted: Collection[tuple[str, int]] | None = None,
+    ) -> Downloaded:
+        """Stream `url` to the file `dest` (media: never held in memory or in the cache), with
+        the same host checks as `fetch`; `validators` (ETag, Last-Modified) make it
+        conditional, and a 304 writes nothing. `SourceError` when refused, failing, over
+        `max_bytes` or slower than `timeout` seconds in all (then `dest` is removed)."""
+        trusted = {host_and_port(url)} if trusted is None else trusted
+        headers = {
+            k: v
+            for k, v in zip(("If-None-Match", "If-Modified-Since"), validators, strict=True)
+            if v
+        }
+        hop = url
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                self.policy.check(hop, trusted)
+                with self._client.stream("GET", hop, headers=headers) as response:
+                    if response.has_redirect_location:
+                        hop = str(response.url.join(response.headers["location"]))
+                        continue  # the validators still describe this URL's body
+                    return _save(url, response, dest, max_bytes, timeout)
+        except httpx.TimeoutException as exc:
+            raise SourceError(f"{url}: timed out after {self.timeout:g}s") from exc
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{url}: download failed ({exc.__class__.__name__}: {exc})") from exc
+        finally:
+            partial = dest.with_name(dest.name + ".partial")
+            partial.unlink(missing_ok=True)
+        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
     def fetch_many(
         self, urls: Iterable[str], trusted: Collection[tuple[str, int]] | None = None

@@ -12,9 +12,12 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from assistant.records import Source
+from ingest.asr import PAUSE
 from ingest.clean import cut_title, markdown_to_text, strip_furniture, web_link
 from ingest.errors import Failure, SourceError
 from ingest.jsonl import load_jsonl
+from ingest.media import MEDIA_SUFFIXES
+from ingest.transcribe import Transcriber
 from ingest.transcripts import assemble, parse_transcript
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,11 @@ HTML_SUFFIXES = {".html", ".htm"}
 TRANSCRIPT_SUFFIXES = {".vtt": "vtt", ".srt": "srt"}
 JSONL_SUFFIXES = {".jsonl"}
 SUPPORTED_SUFFIXES = (
-    frozenset(TEXT_SUFFIXES) | HTML_SUFFIXES | frozenset(TRANSCRIPT_SUFFIXES) | JSONL_SUFFIXES
+    frozenset(TEXT_SUFFIXES)
+    | HTML_SUFFIXES
+    | frozenset(TRANSCRIPT_SUFFIXES)
+    | JSONL_SUFFIXES
+    | MEDIA_SUFFIXES
 )
 META_SUFFIX = ".meta.json"
 
@@ -163,9 +170,25 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Source:
 
 def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, root: Path) -> Source:
     """A local transcript file; its sidecar may give `url`, `audio_url` and `episode`."""
+    return _transcript_source(path, parse_transcript(data, fmt, str(path)), meta, root)
 
+
+def load_media(path: Path, root: Path, transcriber: Transcriber) -> Source | None:
+    """A local audio or video file, transcribed (None in a dry run that would transcribe it);
+    its sidecar may give `title`, `url`, `audio_url` and `episode` as for a transcript."""
+    meta = read_metadata(path)
+    title = str(meta.get("title") or path.stem.replace("-", " ").capitalize())
+    segments = transcriber.file_segments(path, title)
+    if segments is None:
+        return None
+    return _transcript_source(path, segments, meta, root, pause=PAUSE)
+
+
+def _transcript_source(
+    path: Path, segments: list, meta: dict, root: Path, pause: float | None = None
+) -> Source:
     origin = str(path)
-    text, timeline = assemble(parse_transcript(data, fmt, origin))
+    text, timeline = assemble(segments, pause)
     episode = meta.get("episode")
     return Source(
         source_id=source_id_for(path, root),
@@ -181,10 +204,13 @@ def _load_transcript(path: Path, data: bytes, fmt: str, meta: dict, root: Path) 
     )
 
 
-def load_files(paths: Iterable[Path], max_bytes: int) -> tuple[list[Source], list[Failure]]:
+def load_files(
+    paths: Iterable[Path], max_bytes: int, transcriber: Transcriber | None = None
+) -> tuple[list[Source], list[Failure]]:
     """Every readable source under `paths`, and a `Failure` for each file that is not. Ids are
     relative to the folder given (see `source_id_for`); when two folders hold the same relative
-    path, the later one's id is prefixed with its folder's name."""
+    path, the later one's id is prefixed with its folder's name. Media files are transcribed
+    by `transcriber` (without one they are left alone)."""
 
     sources: list[Source] = []
     failures: list[Failure] = []
@@ -203,6 +229,13 @@ def load_files(paths: Iterable[Path], max_bytes: int) -> tuple[list[Source], lis
         if claimed.setdefault(source_id, root) != root:
             source_id = "file:" + root.resolve().name + "/" + source_id.removeprefix("file:")
         try:
+            if path.suffix.lower() in MEDIA_SUFFIXES:
+                found = load_media(path, root, transcriber) if transcriber else None
+                if found is None:
+                    log.info("%s: not transcribed now", path)
+                    continue
+                sources.append(replace(found, source_id=source_id))
+                continue
             sources.append(replace(load_file(path, root, max_bytes), source_id=source_id))
         except (SourceError, OSError) as exc:
             failures.append(Failure(str(path), str(exc), source_id))

@@ -2,6 +2,7 @@
 
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -18,6 +19,7 @@ from ingest.feeds import FeedError
 from ingest.fetch import Fetcher
 from ingest.files import load_files
 from ingest.pipeline import IngestReport, ingest_sources, under_paths
+from ingest.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +39,26 @@ def parse_interval(value: str) -> float:
 
 
 def gather(
-    settings: Settings, paths: Sequence[Path], feeds: Sequence[str]
+    settings: Settings, paths: Sequence[Path], feeds: Sequence[str], dry_run: bool = False
 ) -> tuple[list[Source], list[Failure]]:
-    """Sources from local paths and feeds; `FeedError` (before anything is written) when a
-    feed can't be read."""
+    """Sources from local paths and feeds (media transcribed unless `settings.transcribe` is
+    off); `FeedError` (before anything is written) when a feed can't be read."""
     sources: list[Source] = []
     failures: list[Failure] = []
+    transcriber = Transcriber(settings, dry_run=dry_run) if settings.transcribe else None
     if paths:
-        found, bad = load_files(paths, settings.max_file_bytes)
+        found, bad = load_files(paths, settings.max_file_bytes, transcriber)
         sources += found
         failures += bad
     if feeds:
         with Fetcher(settings) as fetcher:
             for url in feeds:
-                feed, found, bad = load_feed(url, fetcher)
+                feed, found, bad = load_feed(url, fetcher, transcriber)
                 log.info("%s: %d episodes in the feed", url, len(feed.episodes))
                 sources += found
                 failures += bad
+    if transcriber and (summary := transcriber.summary()):
+        print(summary, file=sys.stderr)
     return sources, failures
 
 
@@ -78,7 +83,7 @@ def run_ingest(
     """Ingest `paths` and `feeds` into the store: new and changed sources only. Feeds are read
     in full before the store is opened, so a broken feed changes nothing."""
     with nullcontext() if dry_run else writing(settings):  # refused at once while served
-        sources, failures = gather(settings, paths, feeds)
+        sources, failures = gather(settings, paths, feeds, dry_run)
         if embedder is None:
             from assistant.embedding import load_embedder
 

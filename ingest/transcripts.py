@@ -195,15 +195,21 @@ def parse_transcript(data: bytes, fmt: str, origin: str = "transcript") -> list[
     return segments
 
 
-def assemble(segments: list[Segment]) -> tuple[str, tuple[TimelineEntry, ...]]:
-    """One text for the chunker, a paragraph per speaker turn, and where each segment starts in
-    it, so sentences re-assembled across cues can be traced back to their time and speaker."""
+def assemble(
+    segments: list[Segment], pause: float | None = None
+) -> tuple[str, tuple[TimelineEntry, ...]]:
+    """One text for the chunker, a paragraph per speaker turn (and, with `pause`, after a
+    silence that long: speech recognised without a full stop there still ends its sentence), and
+    where each segment starts in it, so sentences re-assembled across cues can be traced back
+    to their time and speaker."""
     text = ""
     timeline: list[TimelineEntry] = []
     previous: Segment | None = None
     for seg in segments:
         if previous is not None:
-            text += "\n\n" if seg.speaker != previous.speaker else " "
+            gap = (seg.start or 0.0) - (previous.end or previous.start or 0.0)
+            new_turn = seg.speaker != previous.speaker or (pause is not None and gap >= pause)
+            text += "\n\n" if new_turn else " "
         timeline.append((len(text), seg.start, seg.end, seg.speaker))
         text += seg.text
         previous = seg

@@ -22,6 +22,8 @@ TYPES = {
     ".srt": "application/x-subrip",
     ".json": "application/json",
     ".txt": "text/plain",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
 }
 
 

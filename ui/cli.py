@@ -87,10 +87,12 @@ def ingest(
 ) -> None:
     """Embed new and changed articles, transcripts and episodes into the store.
 
-    PATHS are files or folders of .txt, .md, .html, .vtt and .srt files and .jsonl bulk
-    exports (one {"id", "title", "text", "url"} object a line); with neither PATHS nor
-    --feed, the corpus folder (PODCAST_ASSISTANT_CORPUS_DIR). A feed brings each episode's
-    article page (the feed's own text when there is none) and its podcast:transcript.
+    PATHS are files or folders of .txt, .md, .html, .vtt and .srt files, .jsonl bulk
+    exports (one {"id", "title", "text", "url"} object a line) and audio or video files
+    (.mp3 .m4a .mp4 ..., transcribed); with neither PATHS nor --feed, the corpus folder
+    (PODCAST_ASSISTANT_CORPUS_DIR). A feed brings each episode's article page (the feed's own
+    text when there is none) and its podcast:transcript, or else its audio, transcribed on this
+    machine once (PODCAST_ASSISTANT_TRANSCRIBE=false skips that; --dry-run estimates it).
 
     Unchanged sources are skipped (pages with ETag/Last-Modified are not even downloaded
     again); changed ones have their chunks replaced. Episodes a feed no longer lists are kept

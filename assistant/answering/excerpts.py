@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant import markup
+from assistant.moments import joined_times
 from assistant.records import Chunk
 from assistant.text import sentence_spans
 
@@ -179,7 +180,10 @@ def joined(chunk: Chunk, after: Chunk) -> Chunk | None:
     if not chunk.start_char <= after.start_char <= chunk.end_char < after.end_char:
         return None
     text = chunk.text + after.text[chunk.end_char - after.start_char :]
-    return replace(chunk, text=text, end_char=after.end_char, end_seconds=after.end_seconds)
+    times = joined_times(chunk, after)  # a quote in the second part keeps its own moment
+    return replace(
+        chunk, text=text, end_char=after.end_char, end_seconds=after.end_seconds, times=times
+    )
 
 
 def quote(chunk: Chunk, found: list[Unit], span: tuple[int, int]) -> str:
