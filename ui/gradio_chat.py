@@ -140,8 +140,11 @@ def page_options(settings: Settings) -> dict:
         link_text_color_visited=ACCENT,
         link_text_color_hover=ACCENT_DARK,
         color_accent=ACCENT,
+        color_accent_soft="#e3f4ee",
     )
-    return {"theme": theme, "footer_links": []}
+    # Gradio's Markdown styles its own links and headings; these carry the chat's accent.
+    css = f"h1, .prose a, .message a {{ color: {ACCENT} !important; }}"
+    return {"theme": theme, "css": css, "footer_links": []}
 
 
 def build_gradio_chat(
