@@ -343,6 +343,12 @@ def test_keyboard_only_widget_session(site, context, tmp_path):
     assert launcher.evaluate("b => b.getRootNode().activeElement === b")
     assert launcher.get_attribute("aria-expanded") == "false"
 
+    page.goto(site["host"] + "/another-article")  # the next page of the same site
+    page.locator("[data-podcast-assistant] .launcher").click()
+    chat = page.frame_locator("iframe")
+    assert chat.locator(".message.question").all_inner_texts() == [HIPS]
+    assert chat.locator(".message.answer a.cite").count() >= 1
+
 
 def violations(scope, app: str, **options) -> list[dict]:
     """axe-core's serious and critical findings in a page or frame."""
