@@ -70,11 +70,11 @@
     if (!kept || !Array.isArray(kept.shown)) return;
     history = Array.isArray(kept.history) ? kept.history : [];
     shown = kept.shown.slice(-KEEP);
-    for (const { question, data } of shown) {
+    for (const { question, data: final } of shown) {
       const bubble = bubbleFor(question)[1];
       bubble.classList.remove("pending");
-      render(bubble, data);
-      if (data.id) addVotes(bubble, data.id);
+      render(bubble, final);
+      if (final.id) addVotes(bubble, final.id);
     }
     messages.scrollTop = messages.scrollHeight;
   }
