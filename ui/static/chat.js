@@ -74,6 +74,7 @@
       const bubble = bubbleFor(question)[1];
       bubble.classList.remove("pending");
       render(bubble, final);
+      bubble.removeAttribute("role");  // an urgent answer was announced when it came
       if (final.id) addVotes(bubble, final.id);
     }
     messages.scrollTop = messages.scrollHeight;
