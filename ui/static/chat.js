@@ -85,7 +85,7 @@
   function keepInView() {
     if (follow) messages.scrollTop = Math.max(follow.offsetTop - 8, 0);
   }
-  for (const kind of ["wheel", "touchmove", "keydown"]) {
+  for (const kind of ["wheel", "touchmove", "keydown", "pointerdown"]) {
     messages.addEventListener(kind, () => { follow = null; }, { passive: true });
   }
 
