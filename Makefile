@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean browser speech
+.PHONY: install run test lint format clean browser speech axe
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/podcast-assistant ingest
 	$(BIN)/podcast-assistant serve
 
-test: $(STAMP) browser speech
+test: $(STAMP) browser speech axe
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -49,6 +49,19 @@ speech:
 		fi; \
 	fi
 
+# axe-core (accessibility checks) for the browser tests only, from the npm registry into a
+# cache; the app never serves it. Without npm those checks skip and say why.
+AXE_VERSION ?= 4.10.3
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		mkdir -p .cache/axe && cd .cache/axe && npm install --no-save --no-audit --no-fund \
+			--silent axe-core@$(AXE_VERSION); \
+	else \
+		echo "WARNING: npm is missing: the axe-core accessibility checks will be SKIPPED." >&2; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -58,4 +71,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .data .pytest_cache .cache

@@ -160,3 +160,32 @@ def assistant(shipped):
 
     settings, store = shipped
     return Assistant.from_settings(settings, store=store)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium, kept off the closed network (background fetches are refused there).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "BROWSER TESTS SKIPPED: /usr/bin/chromium is missing. Install Debian's chromium "
+            "(`make test` does this when run as root: apt-get install chromium)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -17,7 +17,8 @@ from ui.feedback import FeedbackStore
 from ui.render import STATIC_DIR
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
-CHAT_JS = (STATIC_DIR / "chat.js").read_text(encoding="utf-8")
+# The chat page's scripts that read the API: the conversation (chat.js) and one answer (answer.js).
+CHAT_JS = "\n".join((STATIC_DIR / f).read_text(encoding="utf-8") for f in ("chat.js", "answer.js"))
 # What chat.js calls each object the server sends: a streamed event (partial or final), the
 # final event, one of an answer's sources, and the JSON body of a refused request.
 RESPONSE_NAMES = ("data", "final", "source", "body")

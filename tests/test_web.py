@@ -211,7 +211,7 @@ def test_gradio_chat_answers_with_numbered_sources(server):
 
     client = Client(server + "/gradio/", verbose=False)
     reply = client.predict("why isn't my piriformis stretch working?", api_name="/chat")
-    assert "[1]" in reply
+    assert "[\\[1\\]](/sources/" in reply  # the marker links to its source
     assert "**Sources**" in reply and "Why Your Hips Are Breaking Your Back?" in reply
     assert "/sources/" in reply  # the article has no URL, so the link is to our source page
 

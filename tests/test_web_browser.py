@@ -7,7 +7,6 @@ chat, one not), and one browser shared by every test.
 import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,16 +21,6 @@ from ui.feedback import FeedbackStore
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 OFF_TOPIC = ["What is the best pizza in Naples?", "Where can I eat the best pizza in Naples?"]
 # The rate-limit window in its test: long enough that one answer surely fits in it.
@@ -48,21 +37,6 @@ iframe {{ border: 9px solid red !important; }}
 <script src="{app}/widget.js" data-title="Ask the podcast" data-color="#0a7"
  data-position="right" async></script>
 </body></html>"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "BROWSER TESTS SKIPPED: /usr/bin/chromium is missing. Install Debian's chromium "
-            "(`make test` does this when run as root: apt-get install chromium)."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -205,22 +179,24 @@ def test_widget_fits_a_phone_screen(site, browser, tmp_path):
     context.close()
 
 
-def test_widget_on_a_site_not_allowed_is_refused(site, page):
-    refusals = []
-    page.on("console", lambda m: refusals.append(m.text) if "frame-ancestors" in m.text else None)
-    page.goto(site["other"] + "/")
+def test_widget_on_a_site_not_allowed_hides_and_tells_the_owner(site, page):
+    told = []
+    page.on("console", lambda m: told.append(m.text) if "ALLOWED_ORIGINS" in m.text else None)
     with page.expect_response(lambda r: "/embed?" in r.url) as embed:
-        page.get_by_role("button", name="Ask the podcast").click()
+        page.goto(site["other"] + "/")
     policy = embed.value.headers["content-security-policy"]
     assert f"frame-ancestors 'self' {site['allowed']}" in policy
     assert site["other"] not in policy
-    for _ in range(50):  # the refusal reaches the console a moment after the response
-        if refusals:
+    for _ in range(100):  # the widget waits a moment for the chat to announce itself
+        if told:
             break
         page.wait_for_timeout(100)
-    assert refusals, "Chromium did not report refusing the frame"
-    (frame,) = [f for f in page.frames if f != page.main_frame]
-    assert frame.locator("#chat").count() == 0, "the refused frame shows the chat"
+    assert len(told) == 1, told
+    assert "PODCAST_ASSISTANT_ALLOWED_ORIGINS" in told[0] and site["other"] in told[0]
+    page.wait_for_timeout(300)
+    assert len(told) == 1  # said once
+    assert page.locator("[data-podcast-assistant]").count() == 0, "the launcher is still there"
+    assert page.get_by_role("button").count() == 0
 
 
 def test_hostile_source_is_shown_as_text(site, page):

@@ -35,7 +35,7 @@ from ui.api import (
     answer_body,
 )
 from ui.feedback import FeedbackStore
-from ui.gradio_chat import build_gradio_chat
+from ui.gradio_chat import build_gradio_chat, page_options
 from ui.limits import BodyLimit, add_validation_errors
 from ui.proxies import add_trusted_proxies
 from ui.ratelimit import RateLimiter, client_key, wait_message
@@ -69,7 +69,8 @@ def page_policy(frame_ancestors: list[str]) -> str:
     """The Content-Security-Policy of our HTML pages."""
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; "
+        # Media from anywhere on the web: a cited episode moment plays in place from its host.
+        "connect-src 'self'; media-src http: https:; base-uri 'none'; form-action 'self'; "
         f"frame-ancestors {' '.join(frame_ancestors)}"
     )
 
@@ -191,11 +192,12 @@ def add_pages(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
         if record is None:
             raise HTTPException(404, "No such source")
         start = end = None
-        if chunk:
-            found = [c for c in assistant.store.chunks_of(source_id) if c.chunk_id == chunk]
-            if found:
-                start, end = found[0].start_char, found[0].end_char
-        return source_page(record.title, record.text, start, end)
+        chunks = assistant.store.chunks_of(source_id)
+        found = [c for c in chunks if chunk and c.chunk_id == chunk]
+        if found:
+            start, end = found[0].start_char, found[0].end_char
+        headings = {c.section for c in chunks if c.section}
+        return source_page(record.title, record.text, start, end, headings)
 
 
 def add_question_routes(
@@ -326,6 +328,6 @@ def build_app(
     add_api(app, assistant, feedback, gate)
     document_chat_stream(app)
     chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
-    app = gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)
+    app = gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH, **page_options(settings))
     add_trusted_proxies(app, settings.trusted_proxies)
     return app

@@ -4,6 +4,7 @@ links to."""
 import functools
 import html
 import re
+from collections.abc import Collection
 from pathlib import Path
 from string import Template
 from urllib.parse import quote
@@ -12,6 +13,8 @@ from assistant.links import moment_url, web_url
 from assistant.records import Citation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# A paragraph: text up to a blank line (its own line breaks kept).
+_PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t]*\n))+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
@@ -52,23 +55,46 @@ def chat_page(
     )
 
 
-def source_page(title: str, text: str, start: int | None, end: int | None) -> str:
-    """A whole source as a page, the cited passage (chars `start`..`end`) marked."""
-    if start is not None and end is not None and 0 <= start < end <= len(text):
-        before, passage, after = text[:start], text[start:end], text[end:]
-        body = (
-            html.escape(before)
-            + f'<mark id="passage">{html.escape(passage)}</mark>'
-            + html.escape(after)
-        )
-    else:
-        body = html.escape(text)
-    paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
+def _marked(text: str, offset: int, start: int | None, end: int | None, first: bool) -> str:
+    """One paragraph (at `offset` in the source) escaped, its part of `start`..`end` marked."""
+    if start is None or end is None or end <= offset or start >= offset + len(text):
+        return html.escape(text)
+    a, b = max(start - offset, 0), min(end - offset, len(text))
+    anchor = ' id="passage"' if first else ""
+    return (
+        html.escape(text[:a])
+        + f"<mark{anchor}>{html.escape(text[a:b])}</mark>"
+        + html.escape(text[b:])
+    )
+
+
+def source_page(
+    title: str,
+    text: str,
+    start: int | None,
+    end: int | None,
+    headings: Collection[str] = (),
+) -> str:
+    """A whole source as a page: paragraphs, the lines in `headings` as headings (a line that
+    repeats the title is dropped), the cited passage (chars `start`..`end`) marked in every
+    paragraph it spans, the first mark the page's `#passage` anchor."""
+    if not (start is not None and end is not None and 0 <= start < end <= len(text)):
+        start = end = None
+    parts, marked = [], False
+    for match in _PARAGRAPH.finditer(text):
+        paragraph = match.group().strip()
+        if not paragraph or (not parts and paragraph == title.strip()):
+            continue
+        offset = match.start() + len(match.group()) - len(match.group().lstrip())
+        inner = _marked(paragraph, offset, start, end, first=not marked)
+        marked = marked or "<mark" in inner
+        is_heading = paragraph in headings and "\n" not in paragraph
+        parts.append(f"<h2>{inner}</h2>" if is_heading else f"<p>{inner}</p>")
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)}</title>"
-        "<link rel='stylesheet' href='/static/source.css'></head><body>"
+        "<link rel='stylesheet' href='/static/source.css'></head><body><main>"
         f"<p><a href='/'>&larr; Back to the chat</a></p><h1>{html.escape(title)}</h1>"
-        f"{paragraphs}</body></html>"
+        f"{''.join(parts)}</main></body></html>"
     )
