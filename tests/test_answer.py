@@ -12,10 +12,10 @@ from conftest import ARTICLE_TITLE
 from assistant import markup
 from assistant.answering import excerpts
 from assistant.answering.extractive import MAX_SCORED, ExtractiveAnswerer
-from assistant.citations import cited_pieces
+from assistant.citations import cited_pieces, strip_markers
 from assistant.prompts import ALL_SAID, CANNOT_ANSWER
 from assistant.records import Chunk
-from assistant.text import normalize_space
+from assistant.text import normalize_space, split_sentences
 
 
 def test_piriformis_question_quotes_the_article(assistant):
@@ -114,6 +114,17 @@ def test_an_excerpt_never_opens_inside_a_list():
     best = len(found) - 1  # "Stretching or gently massaging…"
     first, _ = excerpts.window(found, best, {best})
     assert found[first].text.startswith("Cramps can be very painful")
+
+
+def test_a_follow_up_does_not_open_or_close_on_what_the_chat_just_showed(assistant):
+    question = "why isn't my piriformis stretch working?"
+    first = assistant.answer(question)
+    shown = {normalize_space(s) for s in split_sentences(markup.plain(strip_markers(first.text)))}
+    later = assistant.answer("what should i do instead", [(question, first.text)])
+    assert not later.refused
+    for source in later.sources:
+        sentences = [normalize_space(s) for s in split_sentences(source.quote)]
+        assert sentences[0] not in shown and sentences[-1] not in shown, source.quote
 
 
 def test_a_follow_up_quotes_something_new_or_says_that_is_all(assistant):

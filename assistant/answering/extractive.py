@@ -142,21 +142,21 @@ class ExtractiveAnswerer:
         if not judged:
             return all_said()
         lead = judged[0]
-        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead)]
+        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead, seen)]
         sources = {lead.source_id}
         for other in judged[1:]:
             if len(made) >= self.max_excerpts or other.score < lead.score - EXTRA_MARGIN:
                 break
             if other.source_id in sources:
                 continue
-            excerpt = self._excerpt(relevant[other.rank], found[other.rank], other)
+            excerpt = self._excerpt(relevant[other.rank], found[other.rank], other, seen)
             if _adds_something(excerpt[2], [m[2] for m in made]):
                 made.append(excerpt)
                 sources.add(other.source_id)
         return cite_excerpts(made)
 
     def _excerpt(
-        self, passage: Passage, units: list, judged: "_Judged"
+        self, passage: Passage, units: list, judged: "_Judged", seen: frozenset[str]
     ) -> tuple[str, Passage, str]:
         span = excerpts.window(units, judged.best, judged.marked)
         if span[1] == len(units) - 1 and self.following is not None:
@@ -168,6 +168,7 @@ class ExtractiveAnswerer:
                 passage = Passage(longer, passage.score)
                 units = excerpts.units(longer)
                 span = excerpts.window(units, judged.best, judged.marked)
+        span = _without_seen(units, span, judged.best, seen)
         marked = {i for i in judged.marked if span[0] <= i <= span[1]}
         text = excerpts.render(passage.chunk, units, span, marked)
         return text, passage, excerpts.quote(passage.chunk, units, span)
@@ -202,6 +203,19 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
         )
         judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked))
     return sorted(judged, key=lambda j: -j.score)
+
+
+def _without_seen(
+    units: list, span: tuple[int, int], best: int, seen: frozenset[str]
+) -> tuple[int, int]:
+    """A follow-up's excerpt without the sentences at its edges that the chat already showed:
+    the listener has just read them, and an answer that opens on them reads as a repeat."""
+    first, last = span
+    while first < best and sentence_key(units[first].text) in seen:
+        first += 1
+    while last > best and sentence_key(units[last].text) in seen:
+        last -= 1
+    return first, last
 
 
 def _says_something_new(units: list, judged: "_Judged", seen: frozenset[str]) -> bool:
