@@ -1,5 +1,7 @@
 """A listener's long story, condensed to what retrieval needs: the sentence that asks, and the
-story's words that name a subject ("piriformis", "figure 4", "buttock"), rarest first.
+story's words that name a subject ("piriformis", "figure 4", "buttock"), rarest in English
+first: the podcast's own subjects are common in its store, so how rare a word is there says
+less about whether it names a subject than how rare it is in everyday English.
 
 A four-sentence story ("I'm 52, I run, my physio says … why isn't it working?") buries its
 question; searched whole, its incidental words ("52", "spring", "physio") pull in passages
@@ -8,6 +10,8 @@ about them. Without an LLM this is the rule; with one, the follow-up rewrite doe
 
 import re
 from collections.abc import Callable
+
+from wordfreq import zipf_frequency
 
 from assistant.text import FUNCTION_WORDS, terms
 
@@ -44,13 +48,14 @@ def asking_part(question: str) -> str:
 
 def condense(question: str, share: Callable[[str], float]) -> str:
     """`question` itself when short; else its asking sentence and the rest's subject words
-    (the ones the store holds, rarest first; `share` gives a word's share of chunks)."""
+    (the ones the store holds, rarest in English first; `share` gives a word's share of
+    chunks, 0 for a word the store lacks)."""
     if len(question.split()) <= LONG_WORDS:
         return question
     sentences = _sentences(question)
     core = asking_sentence(sentences)
     rest = _NEGATED.sub(" ", " ".join(s for s in sentences if s is not core))
     words = dict.fromkeys(terms(rest, drop=FUNCTION_WORDS, stem=False))
-    known = [(share(w), w) for w in words if not w.isdigit()]
-    rare = [w for s, w in sorted(known) if s > 0][:KEY_WORDS]
+    known = [(zipf_frequency(w, "en"), w) for w in words if not w.isdigit() and share(w) > 0]
+    rare = [w for s, w in sorted(known)][:KEY_WORDS]
     return " ".join([core.strip(), *rare])
