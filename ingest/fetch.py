@@ -136,6 +136,12 @@ class Fetcher:
                 headers["If-None-Match"] = cached[0]
             if cached[1]:
                 headers["If-Modified-Since"] = cached[1]
+        # The validators belong to the first URL: a redirect's target is asked afresh.
+        return self._follow(url, headers, trusted, lambda r: self._result(url, r, cached), False)
+
+    def _follow(self, url, headers, trusted, handle, keep_validators: bool):
+        """GET `url`, following redirects, every hop checked against the host policy; `handle`
+        reads the final response while it streams."""
         hop = url
         try:
             for _ in range(MAX_REDIRECTS + 1):
@@ -143,9 +149,9 @@ class Fetcher:
                 with self._client.stream("GET", hop, headers=headers) as response:
                     if response.has_redirect_location:
                         hop = str(response.url.join(response.headers["location"]))
-                        headers = {}  # the validators belong to the first URL
+                        headers = headers if keep_validators else {}
                         continue
-                    return self._result(url, response, cached)
+                    return handle(response)
         except httpx.TimeoutException as exc:
             raise SourceError(f"{url}: timed out after {self.timeout:g}s") from exc
         except httpx.HTTPError as exc:
@@ -185,23 +191,13 @@ class Fetcher:
             for k, v in zip(("If-None-Match", "If-Modified-Since"), validators, strict=True)
             if v
         }
-        hop = url
         try:
-            for _ in range(MAX_REDIRECTS + 1):
-                self.policy.check(hop, trusted)
-                with self._client.stream("GET", hop, headers=headers) as response:
-                    if response.has_redirect_location:
-                        hop = str(response.url.join(response.headers["location"]))
-                        continue  # the validators still describe this URL's body
-                    return _save(url, response, dest, max_bytes, timeout)
-        except httpx.TimeoutException as exc:
-            raise SourceError(f"{url}: timed out after {self.timeout:g}s") from exc
-        except httpx.HTTPError as exc:
-            raise SourceError(f"{url}: download failed ({exc.__class__.__name__}: {exc})") from exc
+            # A redirect keeps the validators: they still describe this URL's body.
+            return self._follow(
+                url, headers, trusted, lambda r: _save(url, r, dest, max_bytes, timeout), True
+            )
         finally:
-            partial = dest.with_name(dest.name + ".partial")
-            partial.unlink(missing_ok=True)
-        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
+            dest.with_name(dest.name + ".partial").unlink(missing_ok=True)
 
     def fetch_many(
         self, urls: Iterable[str], trusted: Collection[tuple[str, int]] | None = None
