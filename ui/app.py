@@ -34,11 +34,12 @@ from ui.api import (
     Question,
     answer_body,
 )
+from ui.database import memory_engine
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat
 from ui.limits import BodyLimit, add_validation_errors
 from ui.proxies import add_trusted_proxies
-from ui.ratelimit import RateLimiter, client_key, wait_message
+from ui.ratelimit import RateLimiter, client_key, question_limiter, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
 from ui.retention import retention_lifespan
 
@@ -78,16 +79,14 @@ class QuestionGate:
     """The length check and the per-client rate limit every question passes, whether it comes
     through the JSON APIs or the Gradio app."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, limiter: RateLimiter | None = None):
         self.max_chars = settings.max_question_chars
         self.history_limits = (
             settings.max_history_turns,
             settings.max_question_chars,
             settings.max_history_answer_chars,
         )
-        self.limiter = RateLimiter(
-            settings.rate_limit_questions, settings.rate_limit_window_seconds
-        )
+        self.limiter = limiter or question_limiter(memory_engine(), settings)
 
     def problem(
         self, client: str, question: str, history: Sequence[tuple[str, str]] = ()
@@ -314,8 +313,8 @@ def build_app(
 ) -> FastAPI:
     """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages."""
     settings = settings or assistant.settings
-    feedback = feedback or FeedbackStore(settings.feedback_path)
-    gate = QuestionGate(settings)
+    feedback = feedback or FeedbackStore(settings.feedback_url)
+    gate = QuestionGate(settings, question_limiter(feedback.engine, settings))
     lifespan = retention_lifespan(feedback, settings.retention_days)  # stored questions
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
