@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from assistant.answering import Assistant, check_history, check_question
 from assistant.records import Answer
 from assistant.settings import Settings
+from ui.admin import add_admin
 from ui.api import (
     AnswerBody,
     AskResponse,
@@ -323,6 +324,7 @@ def build_app(
     add_security_headers(app, page_policy(["'self'"]))
     add_pages(app, assistant, settings)
     add_api(app, assistant, feedback, gate)
+    add_admin(app, assistant, feedback, settings)  # the owner's dashboard, when a token is set
     document_chat_stream(app)
     chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
     app = gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH)
