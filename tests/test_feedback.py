@@ -208,3 +208,14 @@ CREATE TABLE exchanges (
 );
 CREATE INDEX exchanges_asked_at ON exchanges (asked_at);
 """
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path):
+    for url, why in (
+        ("postgresql+psycopg://owner:s3cret@127.0.0.1:1/podcast", "127.0.0.1"),
+        ("nosuchdb://owner:s3cret@host/db", "nosuchdb"),
+    ):
+        runner = CliRunner(env={"PODCAST_ASSISTANT_DATABASE_URL": url})
+        failed = runner.invoke(main, ["--data-dir", str(tmp_path), "forget", "--all"])
+        assert failed.exit_code == 1 and "can't open the database" in failed.output
+        assert why in failed.output and "s3cret" not in failed.output

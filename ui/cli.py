@@ -209,7 +209,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     One app: the chat at /, its compact form for iframes at /embed, the website widget at
     /widget.js, POST /api/chat (streamed) and /api/ask, POST /api/feedback, and /healthz.
-    Answers and votes are kept in feedback.sqlite3 in the data dir (see `report`).
+    Answers, votes and rate-limit windows are kept in the database (PODCAST_ASSISTANT_DATABASE_URL;
+    feedback.sqlite3 in the data dir by default; see `report` and /admin).
 
     \b
     Examples:

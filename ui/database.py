@@ -5,6 +5,7 @@ brings its schema up to date with the Alembic migrations in `ui/migrations/`."""
 import logging
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -17,6 +18,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_FILE = "feedback.sqlite3"  # the file earlier releases kept: its data carries over
 # Any constant works; every replica must use the same one so only one of them migrates at once.
 _MIGRATION_LOCK = 7_214_001
+
+
+class DatabaseUnavailable(click.ClickException):
+    """The database can't be opened: a bad URL, a server that doesn't answer or refuses us."""
 
 
 def default_url(data_dir: Path) -> str:
@@ -33,20 +38,36 @@ def url_of(target: str | Path) -> str:
 
 def describe(url: str) -> str:
     """The URL as safe to print: no password."""
-    return sa.make_url(url).render_as_string(hide_password=True)
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(a malformed URL)"
 
 
 def open_engine(target: str | Path) -> sa.Engine:
-    """An engine for `target` (URL or SQLite path), its schema migrated to the latest."""
-    url = sa.make_url(url_of(target))
-    if url.get_backend_name() == "sqlite":
-        if url.database:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    migrate(engine)
+    """An engine for `target` (URL or SQLite path), its schema migrated to the latest; raises
+    `DatabaseUnavailable`, naming the URL without its password, when that fails."""
+    try:
+        url = sa.make_url(url_of(target))
+        if url.get_backend_name() == "sqlite":
+            if url.database:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            # A server that never answers must not hang start-up: give up after 10 s.
+            engine = sa.create_engine(
+                url,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": 10},
+            )
+        migrate(engine)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, sa.exc.OperationalError) as exc:
+        where = describe(str(target)) if "://" in str(target) else str(target)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"can't open the database {where}: {reason}") from exc
     return engine
 
 
