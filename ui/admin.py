@@ -108,6 +108,7 @@ def add_admin(
     gate = AdminGate(settings.admin_token.get_secret_value(), limiter)
     add_login_routes(app, gate, settings.title)
     add_dashboard_routes(app, gate, assistant, feedback, settings)
+    add_action_routes(app, gate, feedback, settings)
 
 
 def add_login_routes(app: FastAPI, gate: AdminGate, title: str) -> None:
@@ -149,7 +150,7 @@ def add_dashboard_routes(
     feedback: FeedbackStore,
     settings: Settings,
 ) -> None:
-    """`/admin` (the page), `/admin/export.csv` and `POST /admin/forget`."""
+    """`/admin`: the page."""
 
     @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard(
@@ -179,6 +180,12 @@ def add_dashboard_routes(
             settings.title, period, summary, groups, settings.retention_days, notice
         )
         return HTMLResponse(page, headers=NO_STORE)
+
+
+def add_action_routes(
+    app: FastAPI, gate: AdminGate, feedback: FeedbackStore, settings: Settings
+) -> None:
+    """`/admin/export.csv` (the period's questions) and `POST /admin/forget`."""
 
     @app.get("/admin/export.csv", include_in_schema=False)
     def export(request: Request, since: str | None = None, until: str | None = None) -> Response:
