@@ -17,7 +17,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from assistant.records import Answer
-from ui.database import exchanges, open_engine
+from ui.database import exchanges, open_engine, writing
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class FeedbackStore:
             "refused": int(answer.refused),
             "urgent": int(answer.urgent),
         }
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(exchanges.insert().values(row))
         return exchange_id
 
@@ -107,7 +107,7 @@ class FeedbackStore:
             .where(exchanges.c.id == exchange_id)
             .values(vote=vote, voted_at=_now().isoformat())
         )
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             return db.execute(update).rowcount == 1
 
     def forget(self, before: datetime | None = None) -> int:
@@ -116,7 +116,7 @@ class FeedbackStore:
         delete = exchanges.delete()
         if before is not None:
             delete = delete.where(exchanges.c.asked_at < _as_utc(before).isoformat())
-        with self.engine.begin() as db:  # SQLite overwrites the freed pages (secure_delete)
+        with writing(self.engine) as db:  # SQLite overwrites the freed pages (secure_delete)
             forgotten = db.execute(delete).rowcount
         if forgotten and not self.is_sqlite:
             # PostgreSQL only marks deleted rows dead; VACUUM lets new rows overwrite them.

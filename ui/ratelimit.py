@@ -10,7 +10,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ui.database import rate_limits
+from ui.database import rate_limits, writing
 
 RATE_LIMITED = (
     "You've asked a lot of questions in a short time. Please wait {seconds} and ask again."
@@ -59,7 +59,7 @@ class RateLimiter:
                 "count": sa.case((finished, 1), else_=rate_limits.c.count + 1),
             },
         ).returning(rate_limits.c.window_start, rate_limits.c.count)
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             started, count = db.execute(upsert).one()
             if next(self._checks) % SWEEP_EVERY == 0:
                 self._sweep(db, now)
