@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean browser speech axe
+.PHONY: install run test lint format clean browser speech axe postgres
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/podcast-assistant ingest
 	$(BIN)/podcast-assistant serve
 
-test: $(STAMP) browser speech axe
+test: $(STAMP) browser speech axe postgres
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -60,6 +60,18 @@ $(AXE):
 			--silent axe-core@$(AXE_VERSION); \
 	else \
 		echo "WARNING: npm is missing: the axe-core accessibility checks will be SKIPPED." >&2; \
+	fi
+
+# The database tests start their own PostgreSQL server from Debian's package (initdb, pg_ctl).
+# Installed here when missing and we are root; otherwise those tests skip and say why.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+		else \
+			echo "WARNING: PostgreSQL (initdb) is missing and can't be installed here" \
+				"(needs root and apt-get): the PostgreSQL tests will be SKIPPED." >&2; \
+		fi; \
 	fi
 
 lint: $(STAMP)

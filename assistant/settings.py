@@ -163,6 +163,19 @@ class Settings(BaseSettings):
         ),
     )
 
+    database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the database of questions, votes and rate-limit windows, "
+        "e.g. `postgresql+psycopg://user:password@host/db` for several replicas; unset, "
+        "`feedback.sqlite3` in the data dir.",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Token that opens the owner's dashboard at /admin (16 characters or more); "
+        "unset, there is no dashboard.",
+    )
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -244,5 +257,12 @@ class Settings(BaseSettings):
 
     @property
     def feedback_path(self) -> Path:
-        """SQLite file of answered questions and listeners' votes."""
+        """SQLite file of answered questions and listeners' votes, when no database is set."""
         return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def feedback_url(self) -> str:
+        """SQLAlchemy URL of the database of questions, votes and rate limits."""
+        if self.database_url:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.feedback_path.resolve()}"

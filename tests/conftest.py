@@ -23,7 +23,7 @@ SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
 
 # Store tests run on the embedded store and on a real `chroma run` server (see chroma_server.py);
 # pytester runs a pytest inside a test (test_clean_env.py).
-pytest_plugins = ["chroma_server", "pytester"]
+pytest_plugins = ["chroma_server", "postgres_server", "pytester"]
 
 # What a developer's shell may hold that would send a test to a real server or a paid model.
 SHELL_PREFIXES = ("PODCAST_ASSISTANT_",)

@@ -1,6 +1,9 @@
-"""The feedback store (SQLite in the data dir) and the grouping behind the owner's report."""
+"""The feedback store (on SQLite and on PostgreSQL) and the grouping behind the owner's report."""
 
+import csv
+import io
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,6 +11,7 @@ from click.testing import CliRunner
 
 from assistant.records import Answer, Citation
 from ui.cli import main
+from ui.database import open_engine
 from ui.feedback import FeedbackStore, group_similar
 
 CITED = Answer(
@@ -18,8 +22,8 @@ CITED = Answer(
 REFUSED = Answer(text="Sorry, not covered.", refused=True)
 
 
-def test_record_vote_and_read_back(tmp_path):
-    store = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
+def test_record_vote_and_read_back(tmp_path, database_url):
+    store = FeedbackStore(database_url)
     sources = [{"n": 1, "title": "A <b>", "link": "/sources/a"}]
     first = store.record("How do I hinge?", CITED, sources)
     second = store.record("Best pizza?", REFUSED, [])
@@ -44,14 +48,14 @@ def test_record_vote_and_read_back(tmp_path):
     assert store.unanswered(since=datetime(2000, 1, 1))  # naive dates are taken as UTC
 
 
-def test_urgent_answers_stay_out_of_the_report(tmp_path):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+def test_urgent_answers_stay_out_of_the_report(tmp_path, database_url):
+    store = FeedbackStore(database_url)
     store.record("Sudden numbness in the groin", Answer("Get help now.", True, urgent=True), [])
     assert store.unanswered() == []
 
 
-def test_similar_questions_are_grouped_most_frequent_first(tmp_path, embedder):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+def test_similar_questions_are_grouped_most_frequent_first(tmp_path, database_url, embedder):
+    store = FeedbackStore(database_url)
     questions = [
         "Is running bad for my knees?",
         "What is the best pizza in Naples?",
@@ -73,11 +77,12 @@ def test_similar_questions_are_grouped_most_frequent_first(tmp_path, embedder):
     assert groups[0].to_json()["count"] == 3 and groups[0].refused == 3
 
 
-def test_report_command_reads_the_data_dir(tmp_path, embedder):
+def test_report_command_reads_the_database(tmp_path, database, database_url, embedder):
     runner = CliRunner()
-    missing = runner.invoke(main, ["--data-dir", str(tmp_path), "report"])
-    assert missing.exit_code == 1 and "no feedback has been recorded" in missing.output
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    if database == "sqlite":  # a server database is there whatever was recorded
+        missing = runner.invoke(main, ["--data-dir", str(tmp_path), "report"])
+        assert missing.exit_code == 1 and "no feedback has been recorded" in missing.output
+    store = FeedbackStore(database_url)
     store.record("What is the best pizza in Naples?", REFUSED, [])
     disliked = store.record("How do I hinge?", CITED, [])
     store.vote(disliked, -1)
@@ -104,8 +109,10 @@ HOSTILE_QUESTIONS = {
 }
 
 
-def test_report_prints_listeners_questions_without_their_escape_codes(tmp_path, embedder):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+def test_report_prints_listeners_questions_without_their_escape_codes(
+    tmp_path, database_url, embedder
+):
+    store = FeedbackStore(database_url)
     for question in HOSTILE_QUESTIONS.values():
         store.record(question, REFUSED, [])
     runner = CliRunner()
@@ -132,3 +139,83 @@ def test_report_prints_listeners_questions_without_their_escape_codes(tmp_path, 
         assert raw not in dumped, repr(raw)
     questions = {q for g in json.loads(dumped)["groups"] for q in g["questions"]}
     assert questions == set(HOSTILE_QUESTIONS.values())  # the JSON still holds them exactly
+
+
+def test_report_as_csv_keeps_questions_exact_but_never_as_formulas(
+    tmp_path, database_url, embedder
+):
+    store = FeedbackStore(database_url)
+    formula = '=HYPERLINK("https://evil.example","sciatica, help")'
+    for question in ("Is running bad for my knees?", "Does running damage the knees?", formula):
+        store.record(question, REFUSED, [])
+    store.record("How do I hinge?", CITED, [])  # answered, no vote: not in the report
+    shown = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "report", "--csv"])
+    assert shown.exit_code == 0
+    rows = list(csv.reader(io.StringIO(shown.output)))
+    assert rows[0] == ["group", "group_size", "asked_at", "question", "refused", "thumbs_down"]
+    by_question = {row[3]: row for row in rows[1:]}
+    assert set(by_question) == {
+        "Is running bad for my knees?",
+        "Does running damage the knees?",
+        "'" + formula,  # shown as text by a spreadsheet, not run
+    }
+    knees = by_question["Is running bad for my knees?"]
+    assert knees[:2] == ["1", "2"] and knees[4:] == ["1", "0"]
+    assert by_question["Does running damage the knees?"][:2] == ["1", "2"]
+    assert by_question["'" + formula][:2] == ["2", "1"]
+
+
+def test_an_existing_feedback_file_is_carried_over(tmp_path):
+    """A data dir from before the database setting: its questions stay, the schema is
+    migrated (a rate-limit table added, the version recorded), and reopening changes nothing."""
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)
+        db.execute(
+            "INSERT INTO exchanges VALUES ('old1', '2026-10-01T09:00:00+00:00', 'Is yoga ok?',"
+            " 'Sorry.', '[]', 1, 0, -1, '2026-10-01T09:01:00+00:00')"
+        )
+    store = FeedbackStore(path)
+    old = store.get("old1")
+    assert (old.question, old.vote, old.refused) == ("Is yoga ok?", -1, True)
+    assert [e.id for e in store.unanswered()] == ["old1"]
+    store.record("new one", CITED, [])
+    store.close()
+    again = FeedbackStore(f"sqlite:///{path}")
+    assert {e.question for e in again.recent()} == {"Is yoga ok?", "new one"}
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"exchanges", "rate_limits", "alembic_version"} <= tables
+
+
+def test_a_new_database_is_migrated_once(database_url):
+    first = open_engine(database_url)
+    second = open_engine(database_url)  # a second replica starting: nothing left to do
+    with second.connect() as db:
+        version = db.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    assert version == ["0001"]
+    first.dispose()
+    second.dispose()
+
+
+# The schema feedback.sqlite3 had before migrations.
+OLD_SCHEMA = """
+CREATE TABLE exchanges (
+    id TEXT PRIMARY KEY, asked_at TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
+    sources TEXT NOT NULL, refused INTEGER NOT NULL, urgent INTEGER NOT NULL, vote INTEGER,
+    voted_at TEXT
+);
+CREATE INDEX exchanges_asked_at ON exchanges (asked_at);
+"""
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path):
+    for url, why in (
+        ("postgresql+psycopg://owner:s3cret@127.0.0.1:1/podcast", "127.0.0.1"),
+        ("nosuchdb://owner:s3cret@host/db", "nosuchdb"),
+    ):
+        runner = CliRunner(env={"PODCAST_ASSISTANT_DATABASE_URL": url})
+        failed = runner.invoke(main, ["--data-dir", str(tmp_path), "forget", "--all"])
+        assert failed.exit_code == 1 and "can't open the database" in failed.output
+        assert why in failed.output and "s3cret" not in failed.output

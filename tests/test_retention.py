@@ -2,8 +2,8 @@
 daily after, and on demand with `podcast-assistant forget --before DATE` or `--all`."""
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from click.testing import CliRunner
 from webserver import hostile_assistant, serve_app
@@ -20,13 +20,7 @@ ANSWER = Answer(text="Sorry, not covered.", refused=True)
 
 def asked(store: FeedbackStore, question: str, days_ago: float) -> str:
     """Store `question` as asked `days_ago` days ago."""
-    exchange_id = store.record(question, ANSWER, [])
-    when = datetime.now(UTC) - timedelta(days=days_ago)
-    with sqlite3.connect(store.path) as db:
-        db.execute(
-            "UPDATE exchanges SET asked_at = ? WHERE id = ?", (when.isoformat(), exchange_id)
-        )
-    return exchange_id
+    return store.record(question, ANSWER, [], asked_at=datetime.now(UTC) - timedelta(days=days_ago))
 
 
 def questions(store: FeedbackStore) -> set[str]:
@@ -34,22 +28,23 @@ def questions(store: FeedbackStore) -> set[str]:
 
 
 def test_serve_deletes_questions_older_than_the_retention_at_start(
-    tmp_path, tmp_path_factory, embedder
+    database, database_url, tmp_path_factory, embedder
 ):
     assert Settings().retention_days == 90
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store = FeedbackStore(database_url)
     asked(store, "my bladder since the fall?", 91)
     asked(store, "sciatica at night?", 89)
     assistant = hostile_assistant(tmp_path_factory, embedder)
     with serve_app(build_app(assistant, store, assistant.settings)):
         assert questions(store) == {"sciatica at night?"}
-    with sqlite3.connect(store.path) as db:  # gone from the file, not only from the table
-        db.execute("PRAGMA wal_checkpoint")
-    assert b"bladder" not in store.path.read_bytes()
+    if database == "sqlite":  # gone from the file, not only from the table
+        with store.engine.connect() as db:
+            db.exec_driver_sql("PRAGMA wal_checkpoint")
+        assert b"bladder" not in Path(store.engine.url.database).read_bytes()
 
 
-def test_retention_is_applied_again_on_its_schedule(tmp_path):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+def test_retention_is_applied_again_on_its_schedule(database_url):
+    store = FeedbackStore(database_url)
 
     async def run() -> set[str]:
         async with retention_lifespan(store, 30, every=0.05)(None):
@@ -61,8 +56,8 @@ def test_retention_is_applied_again_on_its_schedule(tmp_path):
     assert asyncio.run(run()) == {"new question"}
 
 
-def test_retention_of_zero_keeps_everything(tmp_path):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+def test_retention_of_zero_keeps_everything(database_url):
+    store = FeedbackStore(database_url)
     asked(store, "very old question", 4000)
 
     async def run() -> None:
@@ -73,11 +68,12 @@ def test_retention_of_zero_keeps_everything(tmp_path):
     assert questions(store) == {"very old question"}
 
 
-def test_forget_before_a_date_and_all(tmp_path):
+def test_forget_before_a_date_and_all(tmp_path, database, database_url):
     runner = CliRunner()
     data = ["--data-dir", str(tmp_path)]
-    assert "No questions are stored" in runner.invoke(main, [*data, "forget", "--all"]).output
-    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    if database == "sqlite":  # no file yet
+        assert "No questions are stored" in runner.invoke(main, [*data, "forget", "--all"]).output
+    store = FeedbackStore(database_url)
     asked(store, "last year", 365)
     asked(store, "last week", 7)
     asked(store, "today", 0)

@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from assistant.answering import Assistant, check_history, check_question
 from assistant.records import Answer
 from assistant.settings import Settings
+from ui.admin import add_admin
 from ui.api import (
     AnswerBody,
     AskResponse,
@@ -34,11 +35,12 @@ from ui.api import (
     Question,
     answer_body,
 )
+from ui.database import memory_engine
 from ui.feedback import FeedbackStore
 from ui.gradio_chat import build_gradio_chat, page_options
 from ui.limits import BodyLimit, add_validation_errors
 from ui.proxies import add_trusted_proxies
-from ui.ratelimit import RateLimiter, client_key, wait_message
+from ui.ratelimit import RateLimiter, client_key, question_limiter, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
 from ui.retention import retention_lifespan
 
@@ -79,16 +81,14 @@ class QuestionGate:
     """The length check and the per-client rate limit every question passes, whether it comes
     through the JSON APIs or the Gradio app."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, limiter: RateLimiter | None = None):
         self.max_chars = settings.max_question_chars
         self.history_limits = (
             settings.max_history_turns,
             settings.max_question_chars,
             settings.max_history_answer_chars,
         )
-        self.limiter = RateLimiter(
-            settings.rate_limit_questions, settings.rate_limit_window_seconds
-        )
+        self.limiter = limiter or question_limiter(memory_engine(), settings)
 
     def problem(
         self, client: str, question: str, history: Sequence[tuple[str, str]] = ()
@@ -316,8 +316,8 @@ def build_app(
 ) -> FastAPI:
     """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages."""
     settings = settings or assistant.settings
-    feedback = feedback or FeedbackStore(settings.feedback_path)
-    gate = QuestionGate(settings)
+    feedback = feedback or FeedbackStore(settings.feedback_url)
+    gate = QuestionGate(settings, question_limiter(feedback.engine, settings))
     lifespan = retention_lifespan(feedback, settings.retention_days)  # stored questions
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -326,6 +326,7 @@ def build_app(
     add_security_headers(app, page_policy(["'self'"]))
     add_pages(app, assistant, settings)
     add_api(app, assistant, feedback, gate)
+    add_admin(app, assistant, feedback, settings)  # the owner's dashboard, when a token is set
     document_chat_stream(app)
     chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
     app = gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH, **page_options(settings))

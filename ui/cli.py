@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.settings import Settings
+from ui.report import report
 from ui.retention import forget
 
 if TYPE_CHECKING:
@@ -210,7 +211,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     One app: the chat at /, its compact form for iframes at /embed, the website widget at
     /widget.js, POST /api/chat (streamed) and /api/ask, POST /api/feedback, and /healthz.
-    Answers and votes are kept in feedback.sqlite3 in the data dir (see `report`).
+    Answers, votes and rate-limit windows are kept in the database (PODCAST_ASSISTANT_DATABASE_URL;
+    feedback.sqlite3 in the data dir by default; see `report` and /admin).
 
     \b
     Examples:
@@ -243,67 +245,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         uvicorn.Server(config).run()
 
 
-@main.command()
-@click.option(
-    "--since",
-    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
-    help="Only questions asked on or after this date (UTC), e.g. 2026-11-01.",
-)
-@click.option(
-    "--similarity",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.6,
-    show_default=True,
-    help="How alike (cosine) two questions must be to share a group.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the groups as one JSON object.")
-@click.pass_context
-def report(ctx: click.Context, since, similarity: float, as_json: bool) -> None:
-    """What listeners asked that the podcast didn't answer well.
-
-    Lists the questions that were refused or got a thumbs-down in the chat, grouped by
-    meaning, most frequent first: topics the podcast hasn't covered yet. Read from
-    feedback.sqlite3 in the data dir.
-
-    \b
-    Examples:
-      podcast-assistant report
-      podcast-assistant report --since 2026-11-01 --json
-    """
-    from assistant.embedding import load_embedder
-    from ui.feedback import FeedbackStore, group_similar
-    from ui.terminal import json_for_terminal, printable
-
-    settings = _settings(ctx)
-    if not settings.feedback_path.exists():
-        raise click.ClickException(
-            f"no feedback has been recorded in {settings.data_dir} yet; run `serve` first"
-        )
-    exchanges = FeedbackStore(settings.feedback_path).unanswered(since)
-    vectors = load_embedder(settings).encode([e.question for e in exchanges]) if exchanges else []
-    groups = group_similar(exchanges, vectors, similarity)
-    if as_json:
-        payload = {
-            "since": since.date().isoformat() if since else None,
-            "questions": len(exchanges),
-            "groups": [g.to_json() for g in groups],
-        }
-        click.echo(json_for_terminal(json.dumps(payload, ensure_ascii=False)))
-        return
-    if not groups:
-        click.echo(
-            "No refused or thumbs-down questions" + (f" since {since:%Y-%m-%d}." if since else ".")
-        )
-        return
-    click.echo(f"{len(exchanges)} questions refused or voted down, in {len(groups)} groups:")
-    for i, group in enumerate(groups, 1):
-        why = f"{group.refused} refused, {group.thumbs_down} thumbs-down"
-        first = printable(group.questions[0].question)
-        click.echo(f"\n{i}. {first}  ({len(group.questions)}x: {why})")
-        for exchange in group.questions[1:]:
-            click.echo(f"   - {printable(exchange.question)}")
-
-
+main.add_command(report)
 main.add_command(forget)
 
 

@@ -1,4 +1,5 @@
-"""The feedback store: each answered question, its sources and the listener's vote, in SQLite.
+"""The feedback store: each answered question, its sources and the listener's vote, in the
+database (`ui/database.py`: a SQLite file by default, PostgreSQL for several replicas).
 
 This is the only place listeners' questions are kept (they are health information; the logs
 never hold them at INFO). The owner's report reads it back: questions that were refused or got
@@ -7,30 +8,16 @@ a thumbs-down, grouped by meaning.
 
 import json
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import sqlalchemy as sa
 
 from assistant.records import Answer
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS exchanges (
-    id TEXT PRIMARY KEY,
-    asked_at TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    sources TEXT NOT NULL,
-    refused INTEGER NOT NULL,
-    urgent INTEGER NOT NULL,
-    vote INTEGER,
-    voted_at TEXT
-);
-CREATE INDEX IF NOT EXISTS exchanges_asked_at ON exchanges (asked_at);
-"""
+from ui.database import exchanges, open_engine, writing
 
 
 @dataclass(frozen=True)
@@ -75,83 +62,110 @@ class QuestionGroup:
 
 
 class FeedbackStore:
-    """Answered questions and votes in one SQLite file (a connection per call: thread-safe)."""
+    """Answered questions and votes in the database (thread-safe: a pooled connection a call)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+    def __init__(self, target: str | Path | sa.Engine) -> None:
+        self.engine = target if isinstance(target, sa.Engine) else open_engine(target)
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        return db
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is a SQLite file (else a server such as PostgreSQL)."""
+        return self.engine.dialect.name == "sqlite"
 
-    def record(self, question: str, answer: Answer, sources: Sequence[dict]) -> str:
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.engine.dispose()
+
+    def record(
+        self,
+        question: str,
+        answer: Answer,
+        sources: Sequence[dict],
+        asked_at: datetime | None = None,
+    ) -> str:
         """Store an answered question; returns the unguessable id a vote refers to."""
         exchange_id = secrets.token_urlsafe(16)
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO exchanges (id, asked_at, question, answer, sources, refused, urgent)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    exchange_id,
-                    _now().isoformat(),
-                    question,
-                    answer.text,
-                    json.dumps(list(sources), ensure_ascii=False),
-                    int(answer.refused),
-                    int(answer.urgent),
-                ),
-            )
+        row = {
+            "id": exchange_id,
+            "asked_at": _as_utc(asked_at or _now()).isoformat(),
+            "question": question,
+            "answer": answer.text,
+            "sources": json.dumps(list(sources), ensure_ascii=False),
+            "refused": int(answer.refused),
+            "urgent": int(answer.urgent),
+        }
+        with writing(self.engine) as db:
+            db.execute(exchanges.insert().values(row))
         return exchange_id
 
     def vote(self, exchange_id: str, vote: int) -> bool:
         """Set the vote (+1 or -1) on an answer; False if there is no such answer."""
         if vote not in (1, -1):
             raise ValueError("a vote is 1 or -1")
-        with self._connect() as db:
-            cursor = db.execute(
-                "UPDATE exchanges SET vote = ?, voted_at = ? WHERE id = ?",
-                (vote, _now().isoformat(), exchange_id),
-            )
-        return cursor.rowcount == 1
+        update = (
+            exchanges.update()
+            .where(exchanges.c.id == exchange_id)
+            .values(vote=vote, voted_at=_now().isoformat())
+        )
+        with writing(self.engine) as db:
+            return db.execute(update).rowcount == 1
 
     def forget(self, before: datetime | None = None) -> int:
         """Delete the questions asked before `before` (all of them with None), their answers
-        and votes, overwriting the freed pages; returns how many were deleted."""
-        query, params = "DELETE FROM exchanges", ()
+        and votes; returns how many were deleted."""
+        delete = exchanges.delete()
         if before is not None:
-            query, params = query + " WHERE asked_at < ?", (_as_utc(before).isoformat(),)
-        with self._connect() as db:
-            db.execute("PRAGMA secure_delete = ON")  # no deleted question left in free pages
-            return db.execute(query, params).rowcount
+            delete = delete.where(exchanges.c.asked_at < _as_utc(before).isoformat())
+        with writing(self.engine) as db:  # SQLite overwrites the freed pages (secure_delete)
+            forgotten = db.execute(delete).rowcount
+        if forgotten and not self.is_sqlite:
+            # PostgreSQL only marks deleted rows dead; VACUUM lets new rows overwrite them.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+                db.execute(sa.text("VACUUM exchanges"))
+        return forgotten
 
     def get(self, exchange_id: str) -> Exchange | None:
         """One stored exchange, or None."""
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM exchanges WHERE id = ?", (exchange_id,)).fetchone()
-        return _exchange(row) if row else None
+        rows = self._select(exchanges.c.id == exchange_id)
+        return rows[0] if rows else None
 
     def recent(self, limit: int = 50) -> list[Exchange]:
         """The latest stored exchanges, newest first."""
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT * FROM exchanges ORDER BY asked_at DESC, rowid DESC LIMIT ?", (limit,)
-            ).fetchall()
-        return [_exchange(row) for row in rows]
+        return self._select(order=exchanges.c.asked_at.desc(), limit=limit)
 
-    def unanswered(self, since: datetime | None = None) -> list[Exchange]:
-        """Questions refused or voted down (asked at or after `since`), oldest first."""
-        query = "SELECT * FROM exchanges WHERE (refused = 1 OR vote = -1) AND urgent = 0"
-        params: tuple = ()
-        if since is not None:
-            query += " AND asked_at >= ?"
-            params = (_as_utc(since).isoformat(),)
-        with self._connect() as db:
-            rows = db.execute(query + " ORDER BY asked_at", params).fetchall()
-        return [_exchange(row) for row in rows]
+    def between(
+        self, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
+    ) -> list[Exchange]:
+        """Questions asked in [since, until), newest first (at most `limit`)."""
+        return self._select(*_period(since, until), order=exchanges.c.asked_at.desc(), limit=limit)
+
+    def unanswered(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Exchange]:
+        """Questions refused or voted down (asked in [since, until)), oldest first."""
+        wanted = sa.and_(
+            sa.or_(exchanges.c.refused == 1, exchanges.c.vote == -1), exchanges.c.urgent == 0
+        )
+        return self._select(wanted, *_period(since, until), order=exchanges.c.asked_at)
+
+    def _select(self, *where, order=None, limit: int | None = None) -> list[Exchange]:
+        query = sa.select(exchanges).where(*where)
+        if order is not None:
+            query = query.order_by(order)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as db:
+            return [_exchange(row) for row in db.execute(query).mappings()]
+
+
+def _period(since: datetime | None, until: datetime | None) -> list:
+    """The conditions of asked_at in [since, until)."""
+    where = []
+    if since is not None:
+        where.append(exchanges.c.asked_at >= _as_utc(since).isoformat())
+    if until is not None:
+        where.append(exchanges.c.asked_at < _as_utc(until).isoformat())
+    return where
 
 
 def group_similar(
@@ -179,7 +193,7 @@ def group_similar(
     )
 
 
-def _exchange(row: sqlite3.Row) -> Exchange:
+def _exchange(row) -> Exchange:
     return Exchange(
         id=row["id"],
         asked_at=datetime.fromisoformat(row["asked_at"]),

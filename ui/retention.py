@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:  # the CLI imports this module; numpy and SQLite only when used
+if TYPE_CHECKING:  # the CLI imports this module; numpy and SQLAlchemy only when used
     from ui.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ def retention_lifespan(
 def forget(ctx: click.Context, before: datetime | None, everything: bool) -> None:
     """Delete stored listeners' questions with their answers and votes.
 
-    Questions are kept in feedback.sqlite3 in the data dir for PODCAST_ASSISTANT_RETENTION_DAYS
+    Questions are kept in the database (PODCAST_ASSISTANT_DATABASE_URL; feedback.sqlite3 in
+    the data dir by default) for PODCAST_ASSISTANT_RETENTION_DAYS
     (default 90; `serve` deletes older ones daily). This deletes them now.
 
     \b
@@ -79,8 +80,8 @@ def forget(ctx: click.Context, before: datetime | None, everything: bool) -> Non
     if (before is None) == (not everything):
         raise click.UsageError("give either --before DATE or --all")
     settings = ctx.find_root().obj
-    if not settings.feedback_path.exists():
+    if not settings.database_url and not settings.feedback_path.exists():
         click.echo("No questions are stored.")
         return
-    forgotten = FeedbackStore(settings.feedback_path).forget(None if everything else before)
+    forgotten = FeedbackStore(settings.feedback_url).forget(None if everything else before)
     click.echo(f"Deleted {forgotten} question{'s' if forgotten != 1 else ''}.")
