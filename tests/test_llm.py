@@ -165,7 +165,11 @@ def test_chat_model_is_built_from_the_provider_string(tmp_path):
 
 
 def test_a_missing_provider_package_is_named(tmp_path, monkeypatch):
+    from langchain.chat_models import base
+
     monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if not installed
+    # LangChain keeps the provider class it imported once (with the openai extra, it has).
+    base._get_chat_model_creator.cache_clear()
     settings = Settings(data_dir=tmp_path, llm="openai:gpt-4o-mini", llm_api_key="sk-test")
     with pytest.raises(LLMConfigError, match=r"LangChain package.*langchain.openai") as exc:
         load_chat_model(settings)
