@@ -6,12 +6,14 @@ Besides answering (`mode = "model"`), the server can misbehave the ways real one
 tests of what the assistant does then: `"hang"` (reads the request, never answers), `"error"`
 (HTTP 500), `"die"` (streams a few of the model's tokens, then drops the connection as a killed
 process would) and `"echo"` (slowly repeats the first passage of the prompt with `[1]`, a
-sentence at a time: an answer that passes the post-check and goes on for a long while).
+sentence at a time: an answer that passes the post-check and goes on for a long while);
+`drop_first` resets that many connections before any reply.
 Every request, the text streamed for it and how it ended are kept in `requests`.
 """
 
 import contextlib
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -67,6 +69,9 @@ class TinyModel:
         self.tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         self.model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
         self.model.eval()
+        # transformers 5 renamed the key-value cache `cache`; older releases call it this.
+        forward = inspect.signature(self.model.forward).parameters
+        self.cache_arg = "cache" if "cache" in forward else "past_key_values"
         self.lock = threading.Lock()  # one generation at a time: the machine has two cores
 
     def generate(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
@@ -91,8 +96,8 @@ class TinyModel:
                     yield text[len(sent) :]
                     sent = text
                 step = self.torch.tensor([[token]])
-                cache = out.past_key_values
-                out = self.model(input_ids=step, past_key_values=cache, use_cache=True)
+                cache = {self.cache_arg: getattr(out, self.cache_arg)}
+                out = self.model(input_ids=step, use_cache=True, **cache)
 
 
 @dataclass
@@ -117,6 +122,8 @@ class ChatServer(ThreadingHTTPServer):
         self.model = model
         self.mode = "model"
         self.die_after = 3  # pieces the "die" mode sends before dropping the connection
+        self.echo = False  # the "die" mode's pieces from the echo, not the model
+        self.drop_first = 0  # requests whose connection is reset before any byte of a reply
         self.requests: list[Exchange] = []
         self.release = threading.Event()  # ends every "hang" at shutdown
 
@@ -129,6 +136,8 @@ class ChatServer(ThreadingHTTPServer):
 
     def reset(self, mode: str = "model") -> None:
         self.mode = mode
+        self.echo = False
+        self.drop_first = 0
         self.requests.clear()
 
 
@@ -143,6 +152,12 @@ class ChatHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         exchange = Exchange(body["messages"], bool(body.get("stream")))
         self.server.requests.append(exchange)
+        if self.server.drop_first > 0:  # a server restarting, a proxy resetting: no reply at all
+            self.server.drop_first -= 1
+            exchange.ended = "dropped"
+            exchange.done.set()
+            _drop(self.connection)
+            return
         try:
             self._answer(exchange, min(int(body.get("max_tokens") or MAX_TOKENS), MAX_TOKENS))
         finally:
@@ -167,7 +182,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         self._stream(exchange, pieces, mode)
 
     def _pieces(self, exchange: Exchange, mode: str, max_tokens: int) -> Iterator[str]:
-        if mode == "echo":
+        if mode == "echo" or self.server.echo:
             return _echo(exchange.messages)
         assert self.server.model is not None, "this server has no model"
         return self.server.model.generate(exchange.messages, max_tokens)
