@@ -273,3 +273,6 @@ def test_the_timeout_setting_reaches_the_chat_model(monkeypatch):
     load_chat_model(Settings(llm="openai:gpt-4o-mini", llm_timeout=12))
     assert seen["timeout"] == 12
     assert Settings().llm_timeout == 30
+    # The client's own retries are off: ours (PODCAST_ASSISTANT_LLM_RETRIES) stop at the first
+    # token, the client's would also repeat timeouts and HTTP errors.
+    assert seen["max_retries"] == 0 and Settings().llm_retries == 2
