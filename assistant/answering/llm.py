@@ -5,6 +5,8 @@ handed out and share most of its content words with what it cites; sentences tha
 dropped, unknown numbers are removed, sources are renumbered and listed only when cited, and an
 answer left with no sentence falls back to the extractive answerer. So does a model that fails
 mid-answer or sends nothing for `timeout` seconds: a warning is logged, the listener gets quotes.
+A connection refused or dropped before the reply starts is tried again (`retries`), never after;
+a listener who leaves (`STOP`) stops the model being read.
 """
 
 import contextlib
@@ -64,10 +66,10 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
     provider = settings.llm.split(":", 1)[0] if settings.llm and ":" in settings.llm else ""
     if provider in _TIMEOUT_PROVIDERS:
         kwargs["timeout"] = settings.llm_timeout
-    if provider in _RETRY_PROVIDERS:
-        kwargs["max_retries"] = 0
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+    if provider in _RETRY_PROVIDERS:
+        kwargs["max_retries"] = 0
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     if settings.llm_api_key:
