@@ -145,6 +145,7 @@ def test_a_real_models_answer_streams_through_api_chat_and_shows_only_supported_
     final = events[-1]
     record(tmp_path, server, final)
     (exchange,) = server.requests
+    assert exchange.done.wait(WAIT)  # the server's own bookkeeping may end after the client's
     assert exchange.stream and exchange.ended == "done"
     assert exchange.messages[0]["content"] == ANSWER_PROMPT  # the system prompt, as sent
     assert exchange.pieces > 1  # the model's reply came as a stream of pieces
@@ -178,6 +179,7 @@ def test_the_follow_up_rewrite_goes_through_the_same_model(web, server, real_mod
     assert response.status_code == 200
     record(tmp_path, server, response.json())
     rewrite, *answer = server.requests
+    assert all(x.done.wait(WAIT) for x in server.requests)
     assert rewrite.stream is False
     assert rewrite.messages[0]["content"].startswith(CONDENSE_PROMPT.split("\n")[0])
     assert "Last message: What should I do instead?" in rewrite.messages[0]["content"]
