@@ -243,7 +243,8 @@ def test_a_server_that_never_answers_ends_in_the_extractive_answer_after_the_tim
         events = chat(url)  # WAIT bounds it: a hung request fails the test
     (extractive,) = fallbacks.answers
     assert events[-1]["answer"] == extractive.text
-    assert any("within 1 s" in r.getMessage() for r in caplog.records)
+    # Our own wait or the client's (both are the setting) ends it, whichever notices first.
+    assert any("TimeoutError" in r.getMessage() for r in caplog.records), caplog.text
     assert [x.ended for x in server.requests] == ["hung"]
 
 
