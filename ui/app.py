@@ -43,6 +43,7 @@ from ui.proxies import add_trusted_proxies
 from ui.ratelimit import RateLimiter, client_key, question_limiter, wait_message
 from ui.render import STATIC_DIR, chat_page, read_static, source_page
 from ui.retention import retention_lifespan
+from ui.streaming import until_gone
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ def add_question_routes(
                 yield ChatFinal(**dict(shown), id=exchange_id).model_dump_json() + "\n"
 
         return StreamingResponse(
-            lines(),
+            until_gone(lines()),
             media_type="application/x-ndjson",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )

@@ -140,7 +140,11 @@ class Assistant:
             condense = partial(carry_topic, specific=retriever.keyword.names_a_subject)
             return cls(settings, store, embedder, retriever, extractive, condense, True)
         answerer = LLMAnswerer(
-            chat_model, extractive, settings.min_relevance, timeout=settings.llm_timeout
+            chat_model,
+            extractive,
+            settings.min_relevance,
+            timeout=settings.llm_timeout,
+            retries=settings.llm_retries,
         )
         return cls(
             settings, store, embedder, retriever, answerer, partial(rewrite_with_llm, chat_model)

