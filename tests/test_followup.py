@@ -86,6 +86,22 @@ def test_an_unusable_rewrite_falls_back_to_the_rule(reply):
     )
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # A 135M model's real "rewrite": a line of the prompt, copied.
+        "The conversation was sent back by the listener's browser.",
+        "What is the capital of France?",  # shares no word with anything the listener asked
+    ],
+)
+def test_a_rewrite_that_is_not_the_listeners_question_falls_back_to_the_rule(reply):
+    model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
+    history = [("which exercises rebuild hip strength?", "Squats [1]")]
+    assert rewrite_with_llm(model, "why those?", history) == (
+        "which exercises rebuild hip strength? why those?"
+    )
+
+
 def test_a_failing_model_falls_back_to_the_rule():
     model = GenericFakeChatModel(messages=iter([]))  # raises when asked
     history = [("which exercises rebuild hip strength?", "Squats [1]")]

@@ -20,7 +20,7 @@ from llm_server import chat_server, missing
 from webserver import serve_app
 
 from assistant.answering import Assistant
-from assistant.answering.followup import carry_topic
+from assistant.answering.followup import carry_topic, usable_rewrite
 from assistant.citations import parse_claims
 from assistant.prompts import ANSWER_PROMPT, CONDENSE_PROMPT
 from assistant.settings import Settings
@@ -186,7 +186,7 @@ def test_the_follow_up_rewrite_goes_through_the_same_model(web, server, real_mod
     assert rewrite.ended == "done" and rewrite.text
     # The model's first line is the standalone question, unless it is unusable (then the rule's).
     written = rewrite.text.strip().splitlines()[0].strip().strip('"')
-    usable = written and len(written) <= 4 * len(FOLLOW_UP) + 200
+    usable = usable_rewrite(written, FOLLOW_UP, history)
     standalone = written if usable else carry_topic(FOLLOW_UP, history)
     if answer:  # the answer is asked with the question the rewrite made
         assert answer[0].messages[-1]["content"].endswith(f"Question: {standalone}")

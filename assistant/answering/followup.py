@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.prompts import CANNOT_ANSWER, CONDENSE_TEMPLATE
+from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT, CONDENSE_TEMPLATE
 from assistant.text import FUNCTION_WORDS, terms
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,18 @@ def rewrite_with_llm(model: BaseChatModel, question: str, history: History) -> s
         log.warning("follow-up rewrite failed; using the topic rule", exc_info=True)
         return carry_topic(question, history)
     first = reply.splitlines()[0].strip().strip('"') if reply else ""
-    if not first or CANNOT_ANSWER in first or len(first) > 4 * len(question) + 200:
+    if not usable_rewrite(first, question, history):
         return carry_topic(question, history)
     return first
+
+
+def usable_rewrite(rewrite: str, question: str, history: History) -> bool:
+    """Whether a rewrite can stand for the question: not empty, not the refusal, not a line
+    of our own prompt (a small model copies "The conversation was sent back…"), and sharing
+    a word with what the listener asked, now or before."""
+    if not rewrite or CANNOT_ANSWER in rewrite or len(rewrite) > 4 * len(question) + 200:
+        return False
+    if rewrite in CONDENSE_PROMPT:
+        return False
+    asked = set(terms(" ".join([question, *(q for q, _ in history)]), FUNCTION_WORDS))
+    return bool(asked & set(terms(rewrite, FUNCTION_WORDS)))
