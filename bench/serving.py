@@ -12,7 +12,8 @@ from bench.report import Report, percentile
 
 
 def bench_serve(rep: Report, settings, passages) -> None:
-    """Start `serve`, time it to /healthz, hammer it with N clients, record its peak RSS."""
+    """Start `serve`, time it to /healthz and /readyz, hammer it with N clients, record its
+    peak RSS."""
     import psutil
 
     port = _free_port()
@@ -20,9 +21,19 @@ def bench_serve(rep: Report, settings, passages) -> None:
     proc = _start_serve(settings, port)
     try:
         ps = psutil.Process(proc.pid)
-        up, peak = _wait_until_up(proc, port, ps, started)
+        alive, peak = _wait_until_up(proc, port, ps, started, "/healthz")
+        up, peak = _wait_until_up(proc, port, ps, started, "/readyz", peak)
         rep.add(
-            "serve", "seconds from start to /healthz answering", f"{up:.1f} s" if up else "never"
+            "serve",
+            "seconds from start to /healthz answering (alive)",
+            f"{alive:.1f} s" if alive else "never",
+        )
+        rep.add(
+            "serve",
+            "seconds from start to /readyz 200 (answers questions)",
+            f"{up:.1f} s" if up else "never",
+            "≤ 5 s",
+            up is not None and up <= 5,
         )
         if up is None:
             return
@@ -51,18 +62,20 @@ def _start_serve(settings, port: int) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
 
 
-def _wait_until_up(proc, port: int, ps, started: float) -> tuple[float | None, int]:
-    """Seconds from `started` until /healthz answers (None after 300 s), and the peak RSS."""
+def _wait_until_up(
+    proc, port: int, ps, started: float, path: str, peak: int = 0
+) -> tuple[float | None, int]:
+    """Seconds from `started` until `path` answers 200 (None after 300 s), and the peak RSS."""
     import httpx
 
-    peak = 0
     while time.perf_counter() - started < 300:
         peak = max(peak, _rss(ps))
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
                 return time.perf_counter() - started, peak
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.05)
         if proc.poll() is not None:
             raise RuntimeError(f"serve exited with {proc.returncode}")
     return None, peak
