@@ -114,8 +114,9 @@ def bench_ingest(rep: Report, work: Path, passages):
     from assistant.embedding.embedder import resolve_backend
     from assistant.settings import Settings
     from assistant.store import Store
+    from ingest.sync import run_ingest
 
-    settings = Settings(data_dir=work / "ours")
+    settings = Settings(data_dir=work / "ours", corpus_dir=work)
     backend = resolve_backend(settings)
     jsonl = write_passages(work, passages)
     load_embedder_once(settings)  # an exported ONNX file in the cache, as after `make install`
@@ -133,20 +134,21 @@ def bench_ingest(rep: Report, work: Path, passages):
     rep.add(
         "ingest", "ours: of which the ingest itself (its `seconds`)", f"{report['seconds']:.1f} s"
     )
-    again, wall = _run(cmd, env)
+    # Unchanged, in this process: what it costs is the ingest's own work, not start-up.
+    again = run_ingest(settings, [jsonl], progress=False)
     rep.add(
         "re-ingest",
-        "unchanged corpus: ingest seconds (share of full ingest); command wall",
-        f"{again['seconds']:.2f} s ({100 * again['seconds'] / full:.1f}%); {wall:.1f} s",
+        "unchanged corpus: ingest seconds (share of full ingest)",
+        f"{again.seconds:.2f} s ({100 * again.seconds / full:.1f}%)",
         "≤ 2%",
-        again["seconds"] <= 0.02 * full,
+        again.seconds <= 0.02 * full,
     )
     rep.add(
         "re-ingest",
         "unchanged corpus: embeddings made",
-        str(again["chunks_embedded"]),
+        str(again.chunks_embedded),
         "0",
-        again["chunks_embedded"] == 0,
+        again.chunks_embedded == 0,
     )
     return settings, Store(settings), rate, full
 
