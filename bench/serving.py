@@ -81,7 +81,7 @@ def _wait_until_up(
     return None, peak
 
 
-def _add_load_figures(rep: Report, served: int, errors: int, times: list[float], peak: int):
+def _add_load_figures(rep: Report, served: int, errors, times: list[float], peak: int):
     rep.add(
         "serve",
         "peak RSS of serve (incl. children), through the load test",
@@ -92,10 +92,13 @@ def _add_load_figures(rep: Report, served: int, errors: int, times: list[float],
     rep.add(
         "load",
         f"{rep.args.clients} clients × {rep.args.duration:.0f} s: served / errors",
-        f"{served} / {errors}",
+        f"{served} / {sum(errors.values())}",
         "0 errors",
-        errors == 0,
+        not errors,
     )
+    if errors:
+        kinds = ", ".join(f"{kind} × {n}" for kind, n in errors.most_common())
+        rep.notes.append(f"Load-test errors by HTTP status or exception: {kinds}.")
     if times:
         rep.add(
             "load",
@@ -105,9 +108,12 @@ def _add_load_figures(rep: Report, served: int, errors: int, times: list[float],
 
 
 async def _load(port: int, questions: list[str], clients: int, duration: float, ps, peak: int):
+    from collections import Counter
+
     import httpx
 
-    served = errors = 0
+    served = 0
+    errors: Counter = Counter()  # by HTTP status or exception, so a failure can be told apart
     times: list[float] = []
     deadline = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=clients)
@@ -117,7 +123,7 @@ async def _load(port: int, questions: list[str], clients: int, duration: float, 
     ) as http:
 
         async def client(n: int) -> None:
-            nonlocal served, errors
+            nonlocal served
             i = n
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
@@ -125,14 +131,14 @@ async def _load(port: int, questions: list[str], clients: int, duration: float, 
                     r = await http.post(
                         "/api/ask", json={"question": questions[i % len(questions)]}
                     )
-                    ok = r.status_code == 200 and "answer" in r.json()
-                except (httpx.HTTPError, ValueError):
-                    ok = False
-                if ok:
+                    kind = "ok" if r.status_code == 200 and "answer" in r.json() else r.status_code
+                except (httpx.HTTPError, ValueError) as exc:
+                    kind = type(exc).__name__
+                if kind == "ok":
                     served += 1
                     times.append((time.perf_counter() - start) * 1000)
                 else:
-                    errors += 1
+                    errors[str(kind)] += 1
                 i += clients
 
         async def sample() -> None:
