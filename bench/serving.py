@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from bench.passages import REPO, load_queries
@@ -59,7 +60,12 @@ def _start_serve(settings, port: int) -> subprocess.Popen:
         "PODCAST_ASSISTANT_RATE_LIMIT_QUESTIONS": str(10**9),
     }
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    # Kept after the run (outside the work dir, which is removed): a failed request's traceback.
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="bench-serve-", suffix=".log", delete=False
+    ) as log:  # the child keeps its own copy of the descriptor
+        print(f"serve's log: {log.name}", flush=True)
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stderr=log)
 
 
 def _wait_until_up(
