@@ -227,11 +227,17 @@ class Settings(BaseSettings):
     chroma_auth_token: SecretStr | None = Field(
         None, description="Token for a Chroma server that requires one."
     )
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "onnx",
-        description="How the embedding model runs: `torch` (sentence-transformers), `onnx` "
-        "(onnxruntime, same vectors, faster) or `onnx-int8` (quantised, fastest, near-same "
-        "vectors). ONNX models are exported once from the packaged weights into the data dir.",
+    embed_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="How the embedding model runs: `auto` (`onnx-int8` on a CPU with int8 "
+        "dot-product instructions (VNNI, AMX), else `onnx`), `torch` (sentence-transformers), "
+        "`onnx` (onnxruntime, same vectors, faster) or `onnx-int8` (quantised, near-same "
+        "vectors). ONNX models are exported once from the packaged weights.",
+    )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Where the exported ONNX models are kept, shared by every data dir; unset, "
+        "the user's cache dir (`~/.cache/podcast-assistant/models` on Linux).",
     )
 
     # Speech-to-text (ingest/asr.py, ingest/transcribe.py).
@@ -261,6 +267,15 @@ class Settings(BaseSettings):
     def records_path(self) -> Path:
         """SQLite file with one record per ingested source."""
         return self.data_dir / "sources.sqlite3"
+
+    @property
+    def models_path(self) -> Path:
+        """Folder of the exported ONNX models: `model_cache_dir`, or the user's cache dir."""
+        if self.model_cache_dir is not None:
+            return self.model_cache_dir
+        from platformdirs import user_cache_path
+
+        return user_cache_path("podcast-assistant") / "models"
 
     @property
     def feedback_path(self) -> Path:

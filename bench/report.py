@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 @dataclass
@@ -68,18 +67,10 @@ def machine() -> list[str]:
     import onnxruntime
     import psutil
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    flags = Path("/proc/cpuinfo").read_text()
+    from assistant.embedding.cpu import describe_cpu
+
     return [
-        f"CPU: {cpu}, {os.cpu_count()} logical cores"
-        + (" (AVX-512 VNNI)" if "avx512_vnni" in flags else ""),
+        f"CPU: {describe_cpu()}; {os.cpu_count()} logical cores",
         f"RAM: {psutil.virtual_memory().total / 2**30:.1f} GB; "
         f"load average {os.getloadavg()[0]:.1f} when this was written (cores are shared)",
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> Report:
             os.environ["PODCAST_ASSISTANT_EMBED_BACKEND"] = args.backend
         rep = Report(args)
         for line in machine():
-            print(line)
+            print(line, flush=True)
         passages = load_passages(args.passages)
         print(f"{len(passages)} MedQuAD passages; sections: {args.sections}\n", flush=True)
         if "backends" in sections:
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> Report:
             store = Store(settings)
             sections -= {"langchain", "raw"}
             print(f"reusing the store in {args.store}: {store.count()} chunks", flush=True)
-        else:
+        elif sections - {"backends"}:
             settings, store, rate, ingest_secs = bench_ingest(rep, work, passages)
             rep.write()
         if "answer" in sections:

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from bench.passages import REPO, load_queries
@@ -12,7 +13,8 @@ from bench.report import Report, percentile
 
 
 def bench_serve(rep: Report, settings, passages) -> None:
-    """Start `serve`, time it to /healthz, hammer it with N clients, record its peak RSS."""
+    """Start `serve`, time it to /healthz and /readyz, hammer it with N clients, record its
+    peak RSS."""
     import psutil
 
     port = _free_port()
@@ -20,9 +22,19 @@ def bench_serve(rep: Report, settings, passages) -> None:
     proc = _start_serve(settings, port)
     try:
         ps = psutil.Process(proc.pid)
-        up, peak = _wait_until_up(proc, port, ps, started)
+        alive, peak = _wait_until_up(proc, port, ps, started, "/healthz")
+        up, peak = _wait_until_up(proc, port, ps, started, "/readyz", peak)
         rep.add(
-            "serve", "seconds from start to /healthz answering", f"{up:.1f} s" if up else "never"
+            "serve",
+            "seconds from start to /healthz answering (alive)",
+            f"{alive:.1f} s" if alive else "never",
+        )
+        rep.add(
+            "serve",
+            "seconds from start to /readyz 200 (answers questions)",
+            f"{up:.1f} s" if up else "never",
+            "≤ 5 s",
+            up is not None and up <= 5,
         )
         if up is None:
             return
@@ -48,27 +60,34 @@ def _start_serve(settings, port: int) -> subprocess.Popen:
         "PODCAST_ASSISTANT_RATE_LIMIT_QUESTIONS": str(10**9),
     }
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    # Kept after the run (outside the work dir, which is removed): a failed request's traceback.
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="bench-serve-", suffix=".log", delete=False
+    ) as log:  # the child keeps its own copy of the descriptor
+        print(f"serve's log: {log.name}", flush=True)
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stderr=log)
 
 
-def _wait_until_up(proc, port: int, ps, started: float) -> tuple[float | None, int]:
-    """Seconds from `started` until /healthz answers (None after 300 s), and the peak RSS."""
+def _wait_until_up(
+    proc, port: int, ps, started: float, path: str, peak: int = 0
+) -> tuple[float | None, int]:
+    """Seconds from `started` until `path` answers 200 (None after 300 s), and the peak RSS."""
     import httpx
 
-    peak = 0
     while time.perf_counter() - started < 300:
         peak = max(peak, _rss(ps))
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
                 return time.perf_counter() - started, peak
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.05)
         if proc.poll() is not None:
             raise RuntimeError(f"serve exited with {proc.returncode}")
     return None, peak
 
 
-def _add_load_figures(rep: Report, served: int, errors: int, times: list[float], peak: int):
+def _add_load_figures(rep: Report, served: int, errors, times: list[float], peak: int):
     rep.add(
         "serve",
         "peak RSS of serve (incl. children), through the load test",
@@ -79,10 +98,13 @@ def _add_load_figures(rep: Report, served: int, errors: int, times: list[float],
     rep.add(
         "load",
         f"{rep.args.clients} clients × {rep.args.duration:.0f} s: served / errors",
-        f"{served} / {errors}",
+        f"{served} / {sum(errors.values())}",
         "0 errors",
-        errors == 0,
+        not errors,
     )
+    if errors:
+        kinds = ", ".join(f"{kind} × {n}" for kind, n in errors.most_common())
+        rep.notes.append(f"Load-test errors by HTTP status or exception: {kinds}.")
     if times:
         rep.add(
             "load",
@@ -92,9 +114,12 @@ def _add_load_figures(rep: Report, served: int, errors: int, times: list[float],
 
 
 async def _load(port: int, questions: list[str], clients: int, duration: float, ps, peak: int):
+    from collections import Counter
+
     import httpx
 
-    served = errors = 0
+    served = 0
+    errors: Counter = Counter()  # by HTTP status or exception, so a failure can be told apart
     times: list[float] = []
     deadline = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=clients)
@@ -104,7 +129,7 @@ async def _load(port: int, questions: list[str], clients: int, duration: float, 
     ) as http:
 
         async def client(n: int) -> None:
-            nonlocal served, errors
+            nonlocal served
             i = n
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
@@ -112,14 +137,14 @@ async def _load(port: int, questions: list[str], clients: int, duration: float, 
                     r = await http.post(
                         "/api/ask", json={"question": questions[i % len(questions)]}
                     )
-                    ok = r.status_code == 200 and "answer" in r.json()
-                except (httpx.HTTPError, ValueError):
-                    ok = False
-                if ok:
+                    kind = "ok" if r.status_code == 200 and "answer" in r.json() else r.status_code
+                except (httpx.HTTPError, ValueError) as exc:
+                    kind = type(exc).__name__
+                if kind == "ok":
                     served += 1
                     times.append((time.perf_counter() - start) * 1000)
                 else:
-                    errors += 1
+                    errors[str(kind)] += 1
                 i += clients
 
         async def sample() -> None:

@@ -7,7 +7,7 @@ store: upserts are idempotent and chunks already embedded are reused instead of 
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,12 +16,12 @@ from tqdm import tqdm
 from assistant.embedding import Embedder
 from assistant.records import Chunk, Source
 from assistant.store import SourceRecord, Store
+from ingest.ahead import ahead
 from ingest.chunking import chunk_source, embedding_text, source_hash
 from ingest.errors import Failure
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 64
 # Sources are committed in groups of about this many chunks: big enough to batch embeddings
 # well, small enough that an interrupted run loses little work.
 GROUP_CHUNKS = 64
@@ -79,6 +79,7 @@ class _Planned:
     content_hash: str
     chunks: list[Chunk]
     old: SourceRecord | None
+    ids: dict[str, list[int]] = field(default_factory=dict)  # chunk id → its token ids
 
 
 def ingest_sources(
@@ -100,87 +101,143 @@ def ingest_sources(
     """
     started = time.perf_counter()
     report = IngestReport(failed=list(failures), dry_run=dry_run)
-    plan = _plan(sources, store, embedder, chunk_tokens, report)
-    reusable = store.existing_chunk_ids([c.chunk_id for p in plan for c in p.chunks])
-    to_embed = sum(1 for p in plan for c in p.chunks if c.chunk_id not in reusable)
-    for planned in plan:
-        action = "add" if planned.old is None else "update"
-        report.changes.append((action, planned.source.source_id, planned.source.title))
-    removable = _removable(store, sources, report.failed, prune_origins)
-    report.changes.extend(("remove", r.source_id, r.title) for r in removable)
+    changed = _changed(sources, store, chunk_tokens, report)
     if dry_run:
-        report.chunks_to_embed = to_embed
+        plan = [p for c in changed if (p := _chunked(c, embedder, chunk_tokens, report.failed))]
+        reusable = store.existing_chunk_ids([c.chunk_id for p in plan for c in p.chunks])
+        report.chunks_to_embed = sum(
+            1 for p in plan for c in p.chunks if c.chunk_id not in reusable
+        )
         report.added = sum(1 for p in plan if p.old is None)
         report.updated = len(plan) - report.added
+        report.changes += [("add" if p.old is None else "update", *_named(p)) for p in plan]
+        removable = _removable(store, sources, report.failed, prune_origins)
         report.removed = len(removable)
+        report.changes.extend(("remove", r.source_id, r.title) for r in removable)
     else:
-        _apply(plan, removable, reusable, to_embed, store, embedder, progress, report)
+        _apply(changed, store, embedder, chunk_tokens, progress, report)
+        removable = _removable(store, sources, report.failed, prune_origins)
+        _remove(removable, store, report, swept=bool(changed))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _plan(
-    sources: Sequence[Source],
-    store: Store,
-    embedder: Embedder,
-    chunk_tokens: int,
-    report: IngestReport,
-) -> list[_Planned]:
-    """The new and changed sources with their chunks; counts the unchanged ones in `report`
-    and adds a failure for each source that can't be chunked."""
-    plan: list[_Planned] = []
+def _named(planned: _Planned) -> tuple[str, str]:
+    return planned.source.source_id, planned.source.title
+
+
+def _changed(
+    sources: Sequence[Source], store: Store, chunk_tokens: int, report: IngestReport
+) -> list[tuple[Source, str, SourceRecord | None]]:
+    """The new and changed sources, with their hash and old record; counts the unchanged."""
+    changed = []
     known = store.get_records([s.source_id for s in sources])  # one query, not one per source
     for source in sources:
         record = known.get(source.source_id)
         digest = source_hash(source, chunk_tokens)
         if record is not None and record.content_hash == digest:
             report.unchanged += 1
+        else:
+            changed.append((source, digest, record))
+    return changed
+
+
+def _chunked(
+    change: tuple[Source, str, SourceRecord | None],
+    embedder: Embedder,
+    chunk_tokens: int,
+    failed: list[Failure],
+) -> _Planned | None:
+    """A changed source cut into chunks, each with the token ids the size check computed (so
+    the model does not tokenize it again); None, with a failure added, if it can't be cut."""
+    source, digest, record = change
+    seen: dict[str, list[int]] = {}
+
+    def count_many(texts: list[str]) -> list[int]:
+        ids = embedder.token_ids(texts)
+        seen.update(zip(texts, ids, strict=True))
+        return [len(i) for i in ids]
+
+    tokenized = embedder.takes_token_ids
+    try:
+        chunks = chunk_source(
+            source,
+            embedder.count_tokens,
+            embedder.max_tokens,
+            target_tokens=chunk_tokens,
+            count_many=count_many if tokenized else embedder.count_tokens_batch,
+        )
+    except ValueError as exc:
+        failed.append(Failure(source.origin or source.source_id, str(exc), source.source_id))
+        return None
+    ids = {}
+    if tokenized:
+        ids = {c.chunk_id: i for c in chunks if (i := seen.get(embedding_text(c))) is not None}
+    return _Planned(source, digest, chunks, record, ids)
+
+
+def _grouped(
+    changed: list, embedder: Embedder, chunk_tokens: int, failed: list[Failure]
+) -> Iterator[list[_Planned]]:
+    """Chunked sources in groups of about `GROUP_CHUNKS` chunks, committed together."""
+    group: list[_Planned] = []
+    size = 0
+    for change in changed:
+        planned = _chunked(change, embedder, chunk_tokens, failed)
+        if planned is None:
             continue
-        try:
-            chunks = chunk_source(
-                source,
-                embedder.count_tokens,
-                embedder.max_tokens,
-                target_tokens=chunk_tokens,
-                count_many=embedder.count_tokens_batch,
-            )
-        except ValueError as exc:
-            report.failed.append(
-                Failure(source.origin or source.source_id, str(exc), source.source_id)
-            )
-            continue
-        plan.append(_Planned(source, digest, chunks, record))
-    return plan
+        if group and size + len(planned.chunks) > GROUP_CHUNKS:
+            yield group
+            group, size = [], 0
+        group.append(planned)
+        size += len(planned.chunks)
+    if group:
+        yield group
 
 
 def _apply(
-    plan: list[_Planned],
-    removable: list[SourceRecord],
-    reusable: set[str],
-    to_embed: int,
+    changed: list,
     store: Store,
     embedder: Embedder,
+    chunk_tokens: int,
     progress: bool | None,
     report: IngestReport,
 ) -> None:
-    """Embed and write the planned sources group by group, then remove what is to go."""
-    with tqdm(total=to_embed, unit="chunk", desc="embedding", disable=_quiet(progress)) as bar:
-        for group in _groups(plan):
-            report.chunks_embedded += _commit_group(group, reusable, store, embedder, bar)
-            log.info("committed %d of %d chunks to embed", report.chunks_embedded, to_embed)
-    for planned in plan:
-        if planned.old is None:
-            report.added += 1
-        else:
-            report.updated += 1
+    """Embed and write the changed sources group by group. The next group is read and chunked
+    on a thread while this one is embedded and written, so the tokenizer, Python's sentence
+    splitting and Chroma's writes fill the gaps the model leaves on the cores."""
+    done = 0
+    groups = ahead(_grouped(changed, embedder, chunk_tokens, report.failed))
+    with tqdm(total=len(changed), unit="source", desc="ingesting", disable=_quiet(progress)) as bar:
+        for group in groups:
+            reusable = store.existing_chunk_ids([c.chunk_id for p in group for c in p.chunks])
+            report.chunks_embedded += _commit_group(group, reusable, store, embedder)
+            for planned in group:
+                report.changes.append(
+                    ("add" if planned.old is None else "update", *_named(planned))
+                )
+                report.added += planned.old is None
+                report.updated += planned.old is not None
+            done += len(group)
+            bar.update(len(group))
+            log.info(
+                "committed %d chunks embedded; %d of %d sources",
+                report.chunks_embedded,
+                done,
+                len(changed),
+            )
 
+
+def _remove(removable: list[SourceRecord], store: Store, report: IngestReport, swept: bool):
+    """Remove what is to go, then chunks an interrupted run left behind."""
     for record in removable:
         store.remove_source(record.source_id)
         report.removed += 1
-    if plan or report.removed:
-        swept = store.sweep_orphans()
-        if swept:
-            log.info("removed %d chunks left behind by an interrupted ingest", swept)
+        report.changes.append(("remove", record.source_id, record.title))
+    if swept or report.removed:
+        orphans = store.sweep_orphans()
+        if orphans:
+            log.info("removed %d chunks left behind by an interrupted ingest", orphans)
 
 
 def _removable(
@@ -205,15 +262,18 @@ def _removable(
 
 
 def _commit_group(
-    group: list[_Planned], reusable: set[str], store: Store, embedder: Embedder, bar: tqdm
+    group: list[_Planned], reusable: set[str], store: Store, embedder: Embedder
 ) -> int:
-    fresh = [c for p in group for c in p.chunks if c.chunk_id not in reusable]
-    vectors: list = []
-    for start in range(0, len(fresh), EMBED_BATCH):
-        batch = fresh[start : start + EMBED_BATCH]
-        vectors.extend(embedder.encode([embedding_text(c) for c in batch]))
-        bar.update(len(batch))
-    by_id = dict(zip((c.chunk_id for c in fresh), vectors, strict=True))
+    fresh = [(c, p) for p in group for c in p.chunks if c.chunk_id not in reusable]
+    texts = [embedding_text(c) for c, _ in fresh]
+    ids = [p.ids.get(c.chunk_id) for c, p in fresh]
+    # One call for the whole group: the embedder sorts it by length into batches.
+    if embedder.takes_token_ids and all(i is not None for i in ids):
+        vectors = embedder.encode_tokenized(texts, ids)
+    else:
+        vectors = embedder.encode(texts)
+    fresh_chunks = [c for c, _ in fresh]
+    by_id = dict(zip((c.chunk_id for c in fresh_chunks), vectors, strict=True))
     # Whole-group writes: one upsert, one update, one delete, then the records last.
     kept = [c for p in group for c in p.chunks if c.chunk_id not in by_id]
     stale = [
@@ -222,7 +282,7 @@ def _commit_group(
         if p.old is not None
         for i in set(p.old.chunk_ids) - {c.chunk_id for c in p.chunks}
     ]
-    store.add_chunks(fresh, [by_id[c.chunk_id] for c in fresh])
+    store.add_chunks(fresh_chunks, [by_id[c.chunk_id] for c in fresh_chunks])
     store.update_chunk_metadata(kept)
     store.delete_chunks(stale)
     store.save_records(
@@ -241,18 +301,6 @@ def _commit_group(
         ]
     )
     return len(fresh)
-
-
-def _groups(plan: list[_Planned]) -> list[list[_Planned]]:
-    groups: list[list[_Planned]] = [[]]
-    size = 0
-    for planned in plan:
-        if groups[-1] and size + len(planned.chunks) > GROUP_CHUNKS:
-            groups.append([])
-            size = 0
-        groups[-1].append(planned)
-        size += len(planned.chunks)
-    return [g for g in groups if g]
 
 
 def _quiet(progress: bool | None) -> bool | None:

@@ -43,17 +43,28 @@ def shell_variables() -> list[str]:
     ]
 
 
+# Exported ONNX models are kept in pytest's cache, not the user's (see `onnx_cache`).
+MODEL_CACHE: dict[str, str] = {}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture runs: session fixtures build Settings too, and subprocesses inherit.
     for name in shell_variables():
         del os.environ[name]
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        MODEL_CACHE["PODCAST_ASSISTANT_MODEL_CACHE_DIR"] = str(cache.mkdir("onnx-models"))
+        os.environ.update(MODEL_CACHE)
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch) -> None:
-    """Every test starts without the shell's settings (and without any a test leaked)."""
+    """Every test starts without the shell's settings (and without any a test leaked); the
+    model cache is pytest's."""
     for name in shell_variables():
         monkeypatch.delenv(name)
+    for name, value in MODEL_CACHE.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

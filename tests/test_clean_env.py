@@ -16,7 +16,7 @@ def session_settings():
 def test_nothing_from_the_shell(session_settings, monkeypatch):
     for settings in (session_settings, Settings()):
         assert settings.chroma_url is None and settings.llm is None
-        assert settings.llm_api_key is None and settings.embed_backend == "onnx"
+        assert settings.llm_api_key is None and settings.embed_backend == "auto"
     assert "OPENAI_API_KEY" not in os.environ and "ANTHROPIC_API_KEY" not in os.environ
     monkeypatch.setenv("PODCAST_ASSISTANT_LLM", "ollama:set-by-the-test")
     assert Settings().llm == "ollama:set-by-the-test"  # a test may still set its own

@@ -80,3 +80,12 @@ def test_the_exported_model_is_built_once_and_reused(onnx_cache):
     assert onnx_model(onnx_cache) == first
     assert os.stat(first).st_mtime_ns == stamp
     assert not [p for p in onnx_cache.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_encoding_from_token_ids_gives_the_same_rows(onnx_embedders):
+    """Ingest embeds from the ids its size check computed: the very vectors of `encode`,
+    a text past the window cut the same way."""
+    onnx = onnx_embedders["onnx-int8"]
+    texts = [*_texts()[:8], *_texts()[-4:]]  # the last four: one far too long, one empty
+    assert len(onnx.token_ids([texts[-4]])[0]) > onnx.max_tokens
+    assert np.array_equal(onnx.encode_tokenized(texts, onnx.token_ids(texts)), onnx.encode(texts))

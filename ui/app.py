@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -37,7 +36,6 @@ from ui.api import (
 )
 from ui.database import memory_engine
 from ui.feedback import FeedbackStore
-from ui.gradio_chat import build_gradio_chat, page_options
 from ui.limits import BodyLimit, add_validation_errors
 from ui.proxies import add_trusted_proxies
 from ui.ratelimit import RateLimiter, client_key, question_limiter, wait_message
@@ -314,12 +312,27 @@ def build_app(
     assistant: Assistant,
     feedback: FeedbackStore | None = None,
     settings: Settings | None = None,
+    gradio_later: bool = False,
 ) -> FastAPI:
-    """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages."""
+    """One ASGI app: the chat pages, the widget script, the JSON APIs and source pages.
+
+    `gradio_later` (what `serve` does) builds the Gradio app on a thread once the server is
+    up, answering 503 at `/gradio/` meanwhile, so the chat need not wait for Gradio's imports.
+    """
+    from ui.startup import Deferred
+
     settings = settings or assistant.settings
     feedback = feedback or FeedbackStore(settings.feedback_url)
     gate = QuestionGate(settings, question_limiter(feedback.engine, settings))
     lifespan = retention_lifespan(feedback, settings.retention_days)  # stored questions
+
+    def gradio_parts() -> tuple[FastAPI, object]:
+        holder = _mount_gradio(FastAPI(), assistant, gate, settings)
+        return holder, holder.routes[-1].app  # the holder runs Gradio's start-up
+
+    deferred = Deferred(gradio_parts) if gradio_later else None
+    if deferred:
+        lifespan = deferred.around(lifespan)
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
@@ -329,7 +342,20 @@ def build_app(
     add_api(app, assistant, feedback, gate)
     add_admin(app, assistant, feedback, settings)  # the owner's dashboard, when a token is set
     document_chat_stream(app)
-    chat_blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
-    app = gr.mount_gradio_app(app, chat_blocks, path=GRADIO_PATH, **page_options(settings))
+    if deferred:
+        app.mount(GRADIO_PATH, deferred)
+    else:
+        app = _mount_gradio(app, assistant, gate, settings)
     add_trusted_proxies(app, settings.trusted_proxies)
     return app
+
+
+def _mount_gradio(app: FastAPI, assistant: Assistant, gate, settings: Settings) -> FastAPI:
+    """The Gradio chat mounted at GRADIO_PATH of `app`, in the podcast's look; Gradio is
+    imported here, not at start-up."""
+    import gradio as gr
+
+    from ui.gradio_chat import build_gradio_chat, page_options
+
+    blocks = build_gradio_chat(assistant, EXAMPLES, gate.message, settings, HISTORY_TURNS)
+    return gr.mount_gradio_app(app, blocks, path=GRADIO_PATH, **page_options(settings))

@@ -210,7 +210,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the web chat until stopped with Ctrl-C.
 
     One app: the chat at /, its compact form for iframes at /embed, the website widget at
-    /widget.js, POST /api/chat (streamed) and /api/ask, POST /api/feedback, and /healthz.
+    /widget.js, POST /api/chat (streamed) and /api/ask, POST /api/feedback, /healthz (the
+    process is up: at once) and /readyz (200 once questions can be answered).
     Answers, votes and rate-limit windows are kept in the database (PODCAST_ASSISTANT_DATABASE_URL;
     feedback.sqlite3 in the data dir by default; see `report` and /admin).
 
@@ -219,30 +220,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
       podcast-assistant serve --port 8000
       PODCAST_ASSISTANT_ALLOWED_ORIGINS=https://backinshape.example podcast-assistant serve
     """
-    import uvicorn
-
-    from assistant.store.sharing import serving
-    from ui.app import build_app
-    from ui.proxies import server_config
+    from ui.startup import serve_until_stopped
 
     settings = _settings(ctx)
-    assistant = _open_assistant(settings)
     host = host or settings.host
     port = port or settings.port
     click.echo(f"Serving the chat on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     # The rate limit is per client address: X-Forwarded-For counts only from the proxies in
     # PODCAST_ASSISTANT_TRUSTED_PROXIES (none by default), never from 127.0.0.1 as such.
-    # On a stop, open streams (a chat mid-answer, Gradio's event stream) get a few seconds to
-    # finish, not forever: a restart must not hang on one idle browser tab.
-    config = server_config(
-        build_app(assistant),
-        host,
-        port,
-        log_level="warning",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-    )
-    with serving(settings):  # an ingest in another process is refused while this runs
-        uvicorn.Server(config).run()
+    serve_until_stopped(settings, host, port, SHUTDOWN_GRACE_SECONDS)
 
 
 main.add_command(report)

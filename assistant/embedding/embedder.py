@@ -2,13 +2,15 @@
 
 Three ways to run the same model (`embed_backend`): `torch` (sentence-transformers), `onnx`
 (the model exported to ONNX, fused by onnxruntime's transformer optimiser: same vectors, faster)
-and `onnx-int8` (that graph with int8 weights: faster still, near-same vectors). The ONNX files
-are built once, offline, from the packaged weights and cached in the data dir
-(`assistant.embedding.onnx_export`). All backends share the tokenizer, so token counts and
-truncation agree.
+and `onnx-int8` (that graph with int8 weights: faster still, near-same vectors); `auto` picks
+`onnx-int8` where the CPU multiplies int8 in one instruction, else `onnx`
+(`assistant.embedding.cpu`). The ONNX files are built once, offline, from the packaged weights
+and kept in the user's model cache (`assistant.embedding.onnx_export`). All backends share the
+tokenizer, so token counts and truncation agree.
 """
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +32,7 @@ class Embedder(Embeddings):
     """Sentence embeddings (unit length, so dot product is cosine) and the model's token counter."""
 
     backend = "torch"
+    takes_token_ids = False  # `encode_tokenized` gains nothing here: it tokenizes again
 
     def __init__(self, device: str = "cpu") -> None:
         offline()
@@ -54,6 +57,14 @@ class Embedder(Embeddings):
             return []
         ids = self.tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]
         return [len(i) for i in ids]
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The model's token ids of each text ([CLS] and [SEP] included, not truncated)."""
+        return self.tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]
+
+    def encode_tokenized(self, texts: Sequence[str], ids: Sequence[list[int]]) -> np.ndarray:
+        """`encode(texts)`, given their `token_ids` already: backends that can, skip a pass."""
+        return self.encode(texts)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length embeddings of `texts`, one row each."""
@@ -89,19 +100,23 @@ class Embedder(Embeddings):
 class OnnxEmbedder(Embedder):
     """The same model run by onnxruntime from an exported graph (no torch at run time)."""
 
+    takes_token_ids = True
     # Sorted by length, short texts share a batch and little is spent on padding; small batches
     # keep the attention matrices in cache on a CPU.
     BATCH = 32
 
     def __init__(self, onnx_file: Path, backend: str, threads: int = 0) -> None:
-        offline()
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
         self.backend = backend
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_path()))
+        # The `tokenizers` library itself, not transformers' wrapper around the same file: the
+        # same ids, and it imports in a tenth of the time (start-up of `serve` and `ask`).
+        self.tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+        self.tokenizer.no_truncation()  # the file's 128-token settings are not the model's
+        self.tokenizer.no_padding()
         self._max_tokens = max_seq_length()
-        self._pad = int(self.tokenizer.pad_token_id)
+        self._pad = self.tokenizer.token_to_id("[PAD]")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
@@ -120,13 +135,32 @@ class OnnxEmbedder(Embedder):
         """The model's window; longer input would be silently truncated."""
         return self._max_tokens
 
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The model's token ids of each text ([CLS] and [SEP] included, not truncated)."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts)] if texts else []
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for `text`, including its [CLS] and [SEP] markers."""
+        return len(self.tokenizer.encode(text).ids)
+
+    def count_tokens_batch(self, texts: list[str]) -> list[int]:
+        """`count_tokens` of each text, in one tokenizer call (much faster for many texts)."""
+        return [len(i) for i in self.token_ids(texts)]
+
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length embeddings of `texts`, one row each."""
         texts = list(texts)
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        if not texts:
-            return out
-        ids = self.tokenizer(texts, truncation=True, max_length=self._max_tokens)["input_ids"]
+        return self._run(self.token_ids(texts), batch_size)
+
+    def encode_tokenized(self, texts: Sequence[str], ids: Sequence[list[int]]) -> np.ndarray:
+        """`encode(texts)` from their `token_ids`: the tokenizer is not run again."""
+        return self._run(list(ids), self.BATCH)
+
+    def _run(self, ids: list[list[int]], batch_size: int) -> np.ndarray:
+        out = np.zeros((len(ids), 384), dtype=np.float32)
+        cut = self._max_tokens
+        # The model's own truncation: the first tokens, then [SEP].
+        ids = [i if len(i) <= cut else [*i[: cut - 1], i[-1]] for i in ids]
         for batch in _batches([len(i) for i in ids], min(batch_size, self.BATCH)):
             width = len(ids[batch[0]])
             tokens = np.full((len(batch), width), self._pad, dtype=np.int64)
@@ -159,10 +193,33 @@ def _batches(lengths: list[int], size: int) -> list[list[int]]:
     return batches
 
 
+def resolve_backend(settings: Settings) -> str:
+    """The backend the settings mean on this machine (`auto` decided by the CPU's flags)."""
+    if settings.embed_backend == "auto":
+        from assistant.embedding.cpu import auto_backend
+
+        return auto_backend()
+    return settings.embed_backend
+
+
+def models_dir(settings: Settings) -> Path:
+    """The shared model cache, or the data dir's `models/` where that cache can't be written."""
+    shared = settings.models_path.expanduser()
+    try:
+        shared.mkdir(parents=True, exist_ok=True)
+        if os.access(shared, os.W_OK):
+            return shared
+    except OSError:
+        pass
+    local = settings.data_dir.resolve() / "models"
+    log.warning("can't write the model cache %s; keeping exported models in %s", shared, local)
+    return local
+
+
 def load_embedder(settings: Settings | None = None) -> Embedder:
     """The process-wide embedder for the settings' backend: loaded (or built) once per process."""
     settings = settings or Settings()
-    backend = settings.embed_backend
+    backend = resolve_backend(settings)
     if backend not in _loaded:
         if backend == "torch":
             _loaded[backend] = Embedder()
@@ -170,9 +227,10 @@ def load_embedder(settings: Settings | None = None) -> Embedder:
             from assistant.embedding.onnx_export import onnx_model
 
             # Keyed by backend alone: the file is named by a hash of weights and recipe, so a
-            # model already loaded from another data dir gives the very same vectors.
-            path = onnx_model(settings.data_dir.resolve() / "models", backend == "onnx-int8")
+            # model already loaded from another cache dir gives the very same vectors.
+            path = onnx_model(models_dir(settings), backend == "onnx-int8")
             _loaded[backend] = OnnxEmbedder(path, backend)
+        log.info("embedder: %s", backend)
     return _loaded[backend]
 
 

@@ -1,4 +1,4 @@
-"""Build the ONNX embedders once, offline, from the packaged weights; cache them in the data dir.
+"""Build the ONNX embedders once, offline, from the packaged weights; cache them for every data dir.
 
 The graph is the transformer plus the model's mean pooling and L2 normalisation, so one
 `session.run` gives the same unit vectors sentence-transformers does. onnxruntime's transformer
@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from assistant.embedding.packaged import model_path
+from assistant.embedding.packaged import model_path, offline
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class _atomic:  # noqa: N801 - used as a context manager like a function
 
 
 def _export(model_dir: Path, target: Path) -> None:
+    offline()
     import torch
     from transformers import AutoModel, AutoTokenizer
 
