@@ -43,13 +43,14 @@ def start_serve(env: dict, data_dir, stack: ExitStack) -> tuple[str, subprocess.
 
 
 def wait_until_up(url: str, process: subprocess.Popen, data_dir) -> str:
-    """`url` once its /healthz answers."""
+    """`url` once its /readyz answers 200 (/healthz answers from the first moment)."""
     deadline = time.monotonic() + 180  # loads the model; the machine may be busy
     while time.monotonic() < deadline:
         assert process.poll() is None, (data_dir / "serve.log").read_text()[-2000:]
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return url
+            time.sleep(0.3)
         except httpx.HTTPError:
             time.sleep(0.3)
     raise AssertionError("serve did not start: " + (data_dir / "serve.log").read_text()[-2000:])
