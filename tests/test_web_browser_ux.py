@@ -338,9 +338,11 @@ def test_keyboard_only_widget_session(site, context, tmp_path):
     assert frame.evaluate("document.activeElement.id").startswith("answer-1-source-")
     page.keyboard.press("Tab")
     assert frame.evaluate("document.activeElement.classList.contains('title')")
-    page.keyboard.press("Escape")
-    assert not page.locator("[data-podcast-assistant] iframe").is_visible()
-    assert launcher.evaluate("b => b.getRootNode().activeElement === b")
+    page.keyboard.press("Escape")  # the frame asks the page to close it: a message, async
+    page.locator("[data-podcast-assistant] iframe").wait_for(state="hidden")
+    page.wait_for_function(
+        "b => b.getRootNode().activeElement === b", arg=launcher.element_handle()
+    )
     assert launcher.get_attribute("aria-expanded") == "false"
 
     page.goto(site["host"] + "/another-article")  # the next page of the same site
