@@ -35,6 +35,9 @@ SESSION = [  # (question, vote)
 ]
 
 
+# Its own Chromium, closed with this module: the session's one (conftest) keeps Playwright's
+# event loop on the main thread until the session ends, and tests after this module that call
+# asyncio.run (test_bench, test_retention) would then fail.
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
