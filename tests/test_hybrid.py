@@ -129,10 +129,10 @@ def test_a_large_index_is_rebuilt_once_off_the_request_path(
     builds, release = [], threading.Event()
     real_build = keyword_module._build
 
-    def slow_build(revision, chunks):
+    def slow_build(revision, chunks, kept_in=None):
         builds.append(revision)
         release.wait(10)
-        return real_build(revision, chunks)
+        return real_build(revision, chunks, kept_in)
 
     monkeypatch.setattr(keyword_module, "_build", slow_build)
     ingest_folder(settings, store, embedder, corpus_copy)  # adds the test articles

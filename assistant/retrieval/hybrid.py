@@ -9,6 +9,7 @@ the plain cosine.
 
 import logging
 import math
+from pathlib import Path
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -46,13 +47,14 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = RRF_K
     keyword_weight: float = 0.3
     mode: str = "hybrid"
+    keyword_kept_in: Path | None = None  # where the built keyword index is kept between starts
     _keyword: KeywordIndex | None = PrivateAttr(default=None)
 
     @property
     def keyword(self) -> KeywordIndex:
         """The keyword index, created on first use."""
         if self._keyword is None:
-            self._keyword = KeywordIndex(self.store)
+            self._keyword = KeywordIndex(self.store, self.keyword_kept_in)
         return self._keyword
 
     def passages(self, query: str) -> list[Passage]:

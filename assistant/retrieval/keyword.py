@@ -13,12 +13,14 @@ import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import bm25s
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
 from assistant.records import Chunk
+from assistant.retrieval import keyword_cache
 from assistant.store import Store
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
@@ -48,33 +50,54 @@ class _Snapshot:
     chunk_bm25: bm25s.BM25 | None = None
     sections: list[list[int]] = field(default_factory=list)  # chunk indexes of each section
     section_bm25: bm25s.BM25 | None = None
-    terms: dict[str, frozenset[str]] = field(default_factory=dict)  # chunk id -> its terms
     df: Counter = field(default_factory=Counter)  # term -> number of chunks that hold it
     vocabulary: list[str] = field(default_factory=list)  # terms for spelling look-ups
     following: dict[str, Chunk] = field(default_factory=dict)  # chunk id -> next in its section
     words: dict[str, list[str]] = field(default_factory=dict)  # first letter -> words, to spell
+    by_id: dict[str, Chunk] = field(default_factory=dict)
+    # A chunk's terms, made when first asked for (a question asks about a few chunks).
+    _terms: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def terms_of(self, chunk_id: str) -> frozenset[str]:
+        """The distinct terms of a chunk in the index (empty for one it lacks)."""
+        found = self._terms.get(chunk_id)
+        if found is None:
+            chunk = self.by_id.get(chunk_id)
+            found = frozenset(terms(keyword_text(chunk))) if chunk else frozenset()
+            self._terms[chunk_id] = found
+        return found
 
 
-def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
+def _costly_parts(chunks: list[Chunk], sections: list[list[int]]) -> keyword_cache.Kept:
+    """The parts of an index that take time to make: BM25 over chunks and over sections,
+    each term's chunk count and the words spelling correction looks at."""
     tokens = [terms(keyword_text(c)) for c in chunks]
+    chunk_bm25 = bm25s.BM25()
+    chunk_bm25.index(tokens, show_progress=False)
+    section_bm25 = bm25s.BM25()
+    section_bm25.index(
+        [[t for i in members for t in tokens[i]] for members in sections], show_progress=False
+    )
+    df = Counter(t for chunk_tokens in tokens for t in set(chunk_tokens))
+    words: dict[str, list[str]] = defaultdict(list)
+    for word in sorted({w for c in chunks for w in _WORD.findall(keyword_text(c).lower())}):
+        words[word[0]].append(word)
+    return keyword_cache.Kept(chunk_bm25, section_bm25, df, dict(words))
+
+
+def _build(revision: tuple, chunks: list[Chunk], kept_in: Path | None = None) -> _Snapshot:
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, c in enumerate(chunks):
         groups[(c.source_id, c.section)].append(i)
     sections = list(groups.values())
-    chunk_bm25 = section_bm25 = None
-    if chunks:
-        chunk_bm25 = bm25s.BM25()
-        chunk_bm25.index(tokens, show_progress=False)
-        section_bm25 = bm25s.BM25()
-        section_bm25.index(
-            [[t for i in members for t in tokens[i]] for members in sections], show_progress=False
-        )
-    chunk_terms = {c.chunk_id: frozenset(t) for c, t in zip(chunks, tokens, strict=True)}
-    df = Counter(t for distinct in chunk_terms.values() for t in distinct)
-    vocabulary = [t for t in df if len(t) >= 4]
-    words: dict[str, list[str]] = defaultdict(list)
-    for word in sorted({w for c in chunks for w in _WORD.findall(keyword_text(c).lower())}):
-        words[word[0]].append(word)
+    if not chunks:
+        return _Snapshot(revision)
+    ids = [c.chunk_id for c in chunks]
+    kept = keyword_cache.load(kept_in, ids) if kept_in else None
+    if kept is None:
+        kept = _costly_parts(chunks, sections)
+        if kept_in:
+            keyword_cache.save(kept_in, ids, kept)
     following = {}
     for members in sections:
         ordered = sorted(members, key=lambda i: chunks[i].position)
@@ -83,14 +106,14 @@ def _build(revision: tuple, chunks: list[Chunk]) -> _Snapshot:
     return _Snapshot(
         revision,
         chunks,
-        chunk_bm25,
+        kept.chunk_bm25,
         sections,
-        section_bm25,
-        chunk_terms,
-        df,
-        vocabulary,
+        kept.section_bm25,
+        kept.df,
+        [t for t in kept.df if len(t) >= 4],
         following,
-        dict(words),
+        kept.words,
+        dict(zip(ids, chunks, strict=True)),
     )
 
 
@@ -98,8 +121,9 @@ class KeywordIndex:
     """BM25 over every section and chunk in the store, built on first use and rebuilt when the
     store changes."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, kept_in: Path | None = None) -> None:
         self.store = store
+        self.kept_in = kept_in  # where the built index is kept between starts, if anywhere
         self._lock = threading.Lock()
         self._snapshot = _Snapshot()
 
@@ -135,7 +159,7 @@ class KeywordIndex:
             self._lock.release()
 
     def _swap(self, revision: tuple) -> None:
-        self._snapshot = _build(revision, self.store.all_chunks())
+        self._snapshot = _build(revision, self.store.all_chunks(), self.kept_in)
         log.info("keyword index built over %d chunks", len(self._snapshot.chunks))
 
     def _built(self) -> _Snapshot:
@@ -152,7 +176,7 @@ class KeywordIndex:
         """The share of chunks holding `word` (as its stem), 0 for a word the store lacks."""
         snap = self._built()
         stems = terms(word)
-        return snap.df.get(stems[0], 0) / max(len(snap.terms), 1) if stems else 1.0
+        return snap.df.get(stems[0], 0) / max(len(snap.chunks), 1) if stems else 1.0
 
     def knows(self, word: str) -> bool:
         """Whether the store holds `word`, or a word a typo or two away ("piriformus")."""
@@ -228,8 +252,7 @@ class KeywordIndex:
         wanted = {t for t in terms(" ".join(uncommon)) if snap.df.get(t)}
         if len(wanted) < 2:
             return [False] * len(chunk_ids)
-        empty: frozenset[str] = frozenset()
-        return [wanted <= snap.terms.get(i, empty) for i in chunk_ids]
+        return [wanted <= snap.terms_of(i) for i in chunk_ids]
 
     def coverage(self, query: str, chunk_ids: list[str]) -> list[float]:
         """How much of the query's weight (BM25 idf of its distinct terms) each chunk holds, 0-1.
@@ -242,11 +265,9 @@ class KeywordIndex:
         query_terms = set(terms(query))
         if not query_terms:
             return [0.0] * len(chunk_ids)
-        n = len(snap.terms)
+        n = len(snap.chunks)
         weight = {t: math.log(1 + (n - snap.df[t] + 0.5) / (snap.df[t] + 0.5)) for t in query_terms}
         total = sum(weight.values())
-        empty: frozenset[str] = frozenset()
         return [
-            sum(w for t, w in weight.items() if t in snap.terms.get(i, empty)) / total
-            for i in chunk_ids
+            sum(w for t, w in weight.items() if t in snap.terms_of(i)) / total for i in chunk_ids
         ]
