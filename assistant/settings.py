@@ -278,6 +278,11 @@ class Settings(BaseSettings):
         return user_cache_path("podcast-assistant") / "models"
 
     @property
+    def keyword_index_path(self) -> Path:
+        """Folder where the built keyword index is kept between starts (safe to delete)."""
+        return self.data_dir / "keyword-index"
+
+    @property
     def feedback_path(self) -> Path:
         """SQLite file of answered questions and listeners' votes, when no database is set."""
         return self.data_dir / "feedback.sqlite3"

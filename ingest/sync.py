@@ -88,9 +88,10 @@ def run_ingest(
             from assistant.embedding import load_embedder
 
             embedder = load_embedder(settings)
-        return ingest_sources(
+        store = store or Store(settings)
+        report = ingest_sources(
             sources,
-            store or Store(settings),
+            store,
             embedder,
             chunk_tokens=settings.chunk_tokens,
             failures=failures,
@@ -98,6 +99,12 @@ def run_ingest(
             progress=progress,
             dry_run=dry_run,
         )
+        if not dry_run and (report.added or report.updated or report.removed):
+            # Built here, once, and kept: the next `serve` loads it instead of building it.
+            from assistant.retrieval.keyword import KeywordIndex
+
+            KeywordIndex(store, settings.keyword_index_path).refresh()
+        return report
 
 
 def run_every(

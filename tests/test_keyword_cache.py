@@ -3,9 +3,13 @@ same answers; a changed store or a damaged file means a rebuild, never a wrong i
 
 import logging
 
+from conftest import CORPUS, make_settings
+
 from assistant.retrieval import keyword as keyword_module
 from assistant.retrieval import keyword_cache
 from assistant.retrieval.keyword import KeywordIndex
+from assistant.store import Store
+from ingest.sync import run_ingest
 
 QUERIES = ["piriformis figure 4", "sartorius", "L5 S1 disc", "cooked spaghetti"]
 
@@ -51,3 +55,18 @@ def test_a_damaged_kept_index_is_rebuilt(shipped, tmp_path, caplog):
 def test_other_chunks_mean_another_key():
     assert keyword_cache.key_of(["a", "b"]) != keyword_cache.key_of(["b", "a"])
     assert keyword_cache.key_of(["a", "b"]) != keyword_cache.key_of(["a"])
+
+
+def test_an_ingest_that_changes_the_store_keeps_the_index_for_serve(
+    tmp_path, embedder, monkeypatch
+):
+    settings = make_settings(tmp_path, CORPUS)
+    report = run_ingest(settings, [CORPUS], embedder=embedder, progress=False)
+    assert report.added and len(list(settings.keyword_index_path.iterdir())) == 1
+
+    def no_rebuild(*args):
+        raise AssertionError("the index the ingest kept should have been loaded")
+
+    monkeypatch.setattr(keyword_module, "_costly_parts", no_rebuild)
+    index = KeywordIndex(Store(settings), settings.keyword_index_path)
+    assert index.search("piriformis figure 4", 1)

@@ -130,7 +130,7 @@ class Assistant:
             rrf_k=settings.rrf_k,
             keyword_weight=settings.keyword_weight,
             mode=settings.retrieval,
-            keyword_kept_in=settings.data_dir / "keyword-index",
+            keyword_kept_in=settings.keyword_index_path,
         )
         extractive = ExtractiveAnswerer(
             embedder, settings.min_relevance, following=retriever.keyword.following
