@@ -200,3 +200,13 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def ask(scope, question: str):
+    """Type a question into the chat in `scope` (a page or frame) and wait for the answer."""
+    answers = scope.locator(".message.answer")
+    before = answers.count()
+    scope.locator("#question").fill(question)
+    scope.locator("#question").press("Enter")
+    scope.locator(".message.answer:not(.pending)").nth(before).wait_for()
+    return answers.nth(before)

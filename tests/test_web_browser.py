@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE_TITLE
+from conftest import ARTICLE_TITLE, ask
 from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page
 
 from assistant.prompts import STANDING_NOTE
@@ -70,16 +70,6 @@ def site(tmp_path_factory, embedder):
                 "feedback": feedback,
                 "data_dir": data_dir,
             }
-
-
-def ask(scope, question: str):
-    """Type a question into the chat in `scope` (a page or frame) and wait for the answer."""
-    answers = scope.locator(".message.answer")
-    before = answers.count()
-    scope.locator("#question").fill(question)
-    scope.locator("#question").press("Enter")
-    scope.locator(".message.answer:not(.pending)").nth(before).wait_for()
-    return answers.nth(before)
 
 
 def test_chat_page_answers_with_a_visible_citation(site, page, tmp_path):

@@ -10,16 +10,15 @@ import io
 import math
 import re
 import struct
-import threading
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import ARTICLE_TITLE, REPO
-from webserver import POLL, hostile_assistant, serve_app
+from conftest import ARTICLE_TITLE, REPO, ask
+from webserver import hostile_assistant, serve_app, serve_handler
 
 from assistant.prompts import QUESTION_TOO_LONG
 from assistant.records import Answer, Citation
@@ -61,20 +60,8 @@ def serve_host(render: Callable[[dict], str]) -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    with _serving(Page) as url:
+    with serve_handler(Page) as url:
         yield url
-
-
-@contextlib.contextmanager
-def _serving(handler) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def tone_wav(seconds: int = 8, rate: int = 8000) -> bytes:
@@ -115,7 +102,7 @@ def serve_media(body: bytes) -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    with _serving(Media) as url:
+    with serve_handler(Media) as url:
         yield url
 
 
@@ -154,16 +141,6 @@ def context(browser):
         context.route("**" + AXE_PATH, lambda route: route.fulfill(path=AXE))
     yield context
     context.close()
-
-
-def ask(scope, question: str):
-    """Type a question into the chat in `scope` (a page or frame) and wait for the answer."""
-    answers = scope.locator(".message.answer")
-    before = answers.count()
-    scope.locator("#question").fill(question)
-    scope.locator("#question").press("Enter")
-    scope.locator(".message.answer:not(.pending)").nth(before).wait_for()
-    return answers.nth(before)
 
 
 def luminance(rgb: str) -> float:

@@ -66,7 +66,14 @@ def serve_page(html: str | Callable[[], str], port: int | None = None) -> Iterat
         def log_message(self, *args):  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port or 0), Page)
+    with serve_handler(Page, port) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler], port: int | None = None) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port unless `port`) in a thread; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
