@@ -186,9 +186,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while sync Playwright runs, its event loop sits on the main
+# thread, and a later test's asyncio.run (test_bench, test_retention) or another module's
+# Playwright would fail.
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for every browser test of the session."""
+    """One headless Chromium for the browser tests of a module."""
     if not CHROMIUM.exists():
         pytest.skip(
             "BROWSER TESTS SKIPPED: /usr/bin/chromium is missing. Install Debian's chromium "

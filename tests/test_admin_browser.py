@@ -2,7 +2,6 @@
 scripted session of questions and votes through the chat's API; screenshots kept in tmp_path."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,16 +13,6 @@ from ui.feedback import FeedbackStore
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN = "dashboard-owner-token-7"
 HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> is <b>yoga</b> ok?'
 SESSION = [  # (question, vote)
@@ -33,24 +22,6 @@ SESSION = [  # (question, vote)
     ("Where can I eat the best pizza in Naples?", None),
     (HOSTILE, -1),
 ]
-
-
-# Its own Chromium, closed with this module: the session's one (conftest) keeps Playwright's
-# event loop on the main thread until the session ends, and tests after this module that call
-# asyncio.run (test_bench, test_retention) would then fail.
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "BROWSER TESTS SKIPPED: /usr/bin/chromium is missing. Install Debian's chromium "
-            "(`make test` does this when run as root: apt-get install chromium)."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
