@@ -53,13 +53,21 @@ def is_followup(question: str, specific: Callable[[str], bool] | None = None) ->
     return len(own) <= MAX_BARE_WORDS and names_none
 
 
+def _points_back(question: str) -> bool:
+    lowered = question.lower()
+    return bool(_REFERS.search(lowered) or _CONTINUES.search(lowered))
+
+
 def carry_topic(
     question: str, history: History, specific: Callable[[str], bool] | None = None
 ) -> str:
     """The rule: a follow-up is prefixed with the standalone form of the turns it follows."""
     topic: list[str] = []
     for earlier, _ in history:
-        if topic and is_followup(earlier, specific):
+        # A turn that points back ("i kneel a lot, is that why i have it?") stays on the topic
+        # even when it names something of its own: a later "what if it doesn't get better?"
+        # is still about what it pointed back at.
+        if topic and (is_followup(earlier, specific) or _points_back(earlier)):
             topic = [*topic, earlier][-MAX_TOPIC_TURNS:]
         else:
             topic = [earlier]

@@ -27,7 +27,7 @@ from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 _WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
-WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more count for no whole match
+WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more name no subject (nor whole match)
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
@@ -212,9 +212,12 @@ class KeywordIndex:
         return self._built().following.get(chunk.chunk_id)
 
     def names_a_subject(self, word: str) -> bool:
-        """Whether `word` is rare in the store (or unknown to it): it names a subject, like
-        "stenosis" or "piriformis", where "wrong" or "work" say nothing of one."""
-        return self.share_of(word) <= SUBJECT_SHARE
+        """Whether `word` is rare in the store (or unknown to it) and not an everyday English
+        word: it names a subject, like "stenosis" or "piriformis", where "wrong" or "work" say
+        nothing of one (a store may seldom say "wrong", so its rarity there is not enough)."""
+        return (
+            self.share_of(word) <= SUBJECT_SHARE and zipf_frequency(word, "en") < WHOLE_MATCH_ZIPF
+        )
 
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """Up to `k` chunks sharing words with `query`, best first (see the module's note)."""
