@@ -106,3 +106,28 @@ def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant, monkeypatc
 def test_noise_is_neither_a_question_nor_a_subject(assistant):
     assert assistant.answer("\u200b\u200d\ufeff").text == EMPTY_QUESTION
     assert unmentioned("a" * 400 + " sciatica", lambda w: False) == ["sciatica"]
+
+
+def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
+    """A "microdiscectomy" is no typo of "discectomy" (the podcast may cover one and not the
+    other), while "discectomi" and "piriformus" are typos of words the store has."""
+    from conftest import ingest_folder, make_settings
+    from fake_embedder import FakeEmbedder
+
+    from assistant.retrieval.keyword import KeywordIndex
+    from assistant.store import Store
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "surgery.txt").write_text(
+        "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
+        "piriformis muscle is not involved in the operation at all.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, folder)
+    store = Store(settings)
+    ingest_folder(settings, store, FakeEmbedder())
+    index = KeywordIndex(store)
+    assert index.knows("discectomy") and index.knows("discectomi") and index.knows("piriformus")
+    assert not index.knows("microdiscectomy")
+    assert not index.knows("pirifxrmuss")  # three letters wrong: another word

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import bm25s
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
 from assistant.records import Chunk
@@ -26,6 +27,8 @@ from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
+TYPO_EDITS = 2  # letters a typo may get wrong in a long word (LONG_WORD letters or more)
+LONG_WORD = 8
 _WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
 WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more name no subject (nor whole match)
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
@@ -179,16 +182,20 @@ class KeywordIndex:
         return snap.df.get(stems[0], 0) / max(len(snap.chunks), 1) if stems else 1.0
 
     def knows(self, word: str) -> bool:
-        """Whether the store holds `word`, or a word a typo or two away ("piriformus")."""
+        """Whether the store holds `word`, or a word a typo or two away ("piriformus"): two
+        edits in a long word, one in a shorter one. A looser likeness would take a different
+        word for a typo ("microdiscectomy" for "discectomy", "stitch" for "switch")."""
         if self.share_of(word) > 0:
             return True
         stems = terms(word)
         if not stems or len(stems[0]) < 5:
             return False
+        edits = TYPO_EDITS if len(stems[0]) >= LONG_WORD else 1
         vocabulary = self._snapshot.vocabulary
-        return (
-            process.extractOne(stems[0], vocabulary, scorer=fuzz.ratio, score_cutoff=80) is not None
+        found = process.extractOne(
+            stems[0], vocabulary, scorer=Levenshtein.distance, score_cutoff=edits
         )
+        return found is not None
 
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) replaced by the store's
