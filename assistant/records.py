@@ -64,6 +64,10 @@ class Passage:
 
     chunk: Chunk
     score: float
+    # The part of `score` that only says the passage is about what was asked (it holds every
+    # word of the question): the relevance gate counts it, ranking passages against each
+    # other does not, since it lifts any passage that happens to hold the words.
+    about: float = 0.0
 
 
 @dataclass(frozen=True)

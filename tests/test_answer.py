@@ -10,7 +10,7 @@ import pytest
 from conftest import ARTICLE_TITLE
 
 from assistant import markup
-from assistant.answering import excerpts
+from assistant.answering import excerpts, extractive
 from assistant.answering.extractive import MAX_SCORED, ExtractiveAnswerer
 from assistant.citations import cited_pieces, strip_markers
 from assistant.prompts import ALL_SAID, CANNOT_ANSWER
@@ -190,9 +190,12 @@ def test_stream_of_a_refusal_is_one_step(fake_assistant):
     assert [a.text for a in steps] == [CANNOT_ANSWER]
 
 
-def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, encoded):
+def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, encoded, monkeypatch):
     """Encoding sentences is most of an answer's time: at most MAX_SCORED per question, each
     sentence once per process, and the question's vector is the one retrieval made."""
+    cap = 10  # below the shipped passages' sentence count, so the shortlist is exercised
+    assert cap <= MAX_SCORED
+    monkeypatch.setattr(extractive, "MAX_SCORED", cap)
     question = "Why isn't my piriformis stretch working?"
     passages = assistant.retriever.passages(question)
     answerer = ExtractiveAnswerer(embedder, assistant.settings.min_relevance)
@@ -200,9 +203,28 @@ def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, enc
     first = answerer(question, passages)
     assert not first.refused and first.sources
     assert question not in encoded
-    assert 0 < len(encoded) <= MAX_SCORED + answerer.max_passages  # sentences, headings
+    assert 0 < len(encoded) <= cap + answerer.max_passages  # sentences, headings
     candidates = sum(len(re.findall(r"[.!?]", p.chunk.text)) for p in passages[:4])
-    assert candidates > MAX_SCORED  # the shortlist was needed
+    assert candidates > cap  # the shortlist was needed
     encoded.clear()
     assert answerer(question, passages) == first
     assert encoded == []
+
+
+def test_holding_every_word_lets_a_passage_in_but_does_not_rank_it_first():
+    """The whole-match bonus (`Passage.about`) is for the relevance gate: between two passages
+    that both pass, the one that matches better leads, not the one that holds every word."""
+    from fake_embedder import FakeEmbedder
+
+    from assistant.records import Passage
+
+    text = "Squats and hip hinges rebuild hip strength. Start light and add load slowly."
+    lucky = Chunk("a", "lucky", "document", "Hips", text, 0, 0, len(text))
+    better = Chunk("b", "better", "document", "Hips", text, 0, 0, len(text))
+    answerer = ExtractiveAnswerer(FakeEmbedder(), min_relevance=0.2)
+    passages = [Passage(lucky, 0.75, about=0.3), Passage(better, 0.5)]
+    answer = answerer("which exercises rebuild hip strength", passages)
+    assert answer.sources[0].source_id == "better"
+    # Without the bonus, the order is the passages' own.
+    plain = answerer("which exercises rebuild hip strength", [Passage(lucky, 0.75), passages[1]])
+    assert plain.sources[0].source_id == "lucky"

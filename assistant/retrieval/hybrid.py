@@ -94,7 +94,11 @@ class HybridRetriever(BaseRetriever):
         # "cooked spaghetti comparison") is about what was asked, however the embedding sees it.
         whole = self.keyword.holds_every_known_word(query, ids)
         return [
-            Passage(p.chunk, p.score + self.keyword_weight * c + WHOLE_MATCH_BONUS * w)
+            Passage(
+                p.chunk,
+                p.score + self.keyword_weight * c + WHOLE_MATCH_BONUS * w,
+                about=WHOLE_MATCH_BONUS * w,
+            )
             for p, c, w in zip(best, coverage, whole, strict=True)
         ]
 
