@@ -110,7 +110,8 @@ def test_noise_is_neither_a_question_nor_a_subject(assistant):
 
 def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     """A "microdiscectomy" is no typo of "discectomy" (the podcast may cover one and not the
-    other), while "discectomi" and "piriformus" are typos of words the store has."""
+    other), while "discectomi" and "piriformus" are typos of words the store has, and "butt"
+    is short for one."""
     from conftest import ingest_folder, make_settings
     from fake_embedder import FakeEmbedder
 
@@ -121,7 +122,7 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     folder.mkdir()
     (folder / "surgery.txt").write_text(
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
-        "piriformis muscle is not involved in the operation at all.\n",
+        "piriformis muscle in the buttocks is not involved in the operation at all.\n",
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, folder)
@@ -131,3 +132,5 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert index.knows("discectomy") and index.knows("discectomi") and index.knows("piriformus")
     assert not index.knows("microdiscectomy")
     assert not index.knows("pirifxrmuss")  # three letters wrong: another word
+    assert index.knows("butt")  # a short form of "buttocks"
+    assert not index.knows("bum")  # too short to tell a short form from another word

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 TYPO_EDITS = 2  # letters a typo may get wrong in a long word (LONG_WORD letters or more)
 LONG_WORD = 8
+SHORT_FORM = 4  # letters a short form needs ("butt" for "buttocks"; "hip" is a word of its own)
 _WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
 WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more name no subject (nor whole match)
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
@@ -182,16 +183,21 @@ class KeywordIndex:
         return snap.df.get(stems[0], 0) / max(len(snap.chunks), 1) if stems else 1.0
 
     def knows(self, word: str) -> bool:
-        """Whether the store holds `word`, or a word a typo or two away ("piriformus"): two
-        edits in a long word, one in a shorter one. A looser likeness would take a different
-        word for a typo ("microdiscectomy" for "discectomy", "stitch" for "switch")."""
+        """Whether the store holds `word`, a longer word it begins ("butt", "buttocks"), or a
+        word a typo or two away ("piriformus"): two edits in a long word, one in a shorter
+        one. A looser likeness would take a different word for a typo ("microdiscectomy" for
+        "discectomy", "stitch" for "switch")."""
         if self.share_of(word) > 0:
             return True
         stems = terms(word)
-        if not stems or len(stems[0]) < 5:
+        if not stems or len(stems[0]) < SHORT_FORM:
+            return False
+        vocabulary = self._snapshot.vocabulary
+        if any(known.startswith(stems[0]) for known in vocabulary):
+            return True  # a short form the listener typed: "butt" for "buttocks"
+        if len(stems[0]) < 5:
             return False
         edits = TYPO_EDITS if len(stems[0]) >= LONG_WORD else 1
-        vocabulary = self._snapshot.vocabulary
         found = process.extractOne(
             stems[0], vocabulary, scorer=Levenshtein.distance, score_cutoff=edits
         )
