@@ -106,6 +106,41 @@ def test_a_list_without_a_colon_keeps_all_its_items():
     assert "\n".join(f"- {cause}" for cause in CAUSES) in quoted
 
 
+def test_an_excerpt_too_long_for_its_list_ends_before_the_list():
+    """Cut inside a list, an excerpt would read as if those were all the items: it ends before
+    the list's lead-in instead, when the answering sentence comes before it."""
+    many = "".join(f"- {cause} {n}\n" for n in range(3) for cause in CAUSES)
+    text = (
+        "Muscle cramps are sudden spasms. They often come at night after a long day. They can "
+        "wake you up. Other causes are\n" + many + "Stretching can relieve this pain."
+    )
+    chunk = Chunk("c", "s", "document", "Cramps", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    first, last = excerpts.window(found, 0, {0})
+    quoted = excerpts.quote(chunk, found, (first, last))
+    assert quoted.endswith("They can wake you up."), quoted
+
+
+def test_the_two_sentences_that_answer_best_are_quoted_together():
+    """Two marked sentences four apart: the excerpt spans both rather than leave one out."""
+    after = " ".join(
+        f"Detail {n} of the condition is described here at some length for the reader today."
+        for n in range(6)
+    )
+    text = (
+        "Polymyalgia rheumatica causes pain and stiffness in your neck, shoulders and hips. "
+        "It is most common in women over fifty. The main symptom is stiffness after resting. "
+        "Other symptoms include fever and weight loss. "
+        "In some cases it develops overnight. " + after
+    )
+    chunk = Chunk("c", "s", "document", "PMR", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best, other = 4, 0  # "…develops overnight" and the opening sentence
+    assert found[best].text.startswith("In some cases")
+    first, last = excerpts.window(found, best, {best, other})
+    assert first == other and last > best
+
+
 def test_an_excerpt_never_opens_inside_a_list():
     """A chunk that starts mid-list: the excerpt starts after the list, not at "- Dehydration"."""
     text = CRAMPS[CRAMPS.index("- Dehydration") :]

@@ -80,10 +80,14 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     first = last = best
     while first > 0 and _LEANS_BACK.match(found[first].text) and not found[first - 1].heading:
         first -= 1
+    # Another marked sentence comes along when the excerpt can hold both, so the two
+    # sentences that answer best are quoted together rather than one of them left out.
     near = [
         i
         for i in sorted(marked)
-        if abs(i - best) <= 2 and found[i].paragraph == found[best].paragraph
+        if _units(found, min(i, first), max(i, best)) <= MAX_UNITS
+        and _words(found, min(i, first), max(i, best)) <= MAX_WORDS
+        and not any(found[j].heading for j in range(min(i, first), max(i, best) + 1))
     ]
     first, last = min([first, *near]), max([last, *near])
     if found[last].text.rstrip().endswith(":") or _item(found, last + 1):
@@ -117,7 +121,18 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         _units(found, first, last) > MAX_UNITS or _words(found, first, last) > MAX_WORDS
     ):
         last -= 1
-    return first, last
+    return first, _before_cut_list(found, best, last)
+
+
+def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
+    """Where an excerpt cut inside a list (or right after its lead-in) ends instead: before
+    the lead-in, when that keeps the answering sentence; a list cut short reads as whole."""
+    if not _item(found, last + 1):
+        return last
+    lead = last
+    while lead > best and _item(found, lead):
+        lead -= 1
+    return lead - 1 if lead > best else last
 
 
 def _outside_list(found: list[Unit], first: int, best: int) -> int:
