@@ -66,6 +66,8 @@ def test_keyword_only_hits_keep_a_cosine_score(shipped, embedder):
     assert [p.score for p in passages] == pytest.approx(
         expected_scores(retriever, store, embedder, query, passages), abs=1e-4
     )
+    # The whole-match bonus is marked as such, for the gate only (`Passage.about`).
+    assert [p.about for p in passages] == [WHOLE_MATCH_BONUS * w for w in whole]
 
 
 def test_retrieval_encodes_only_the_question(shipped, embedder, encoded):

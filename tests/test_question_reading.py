@@ -109,9 +109,9 @@ def test_noise_is_neither_a_question_nor_a_subject(assistant):
 
 
 def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
-    """A "microdiscectomy" is no typo of "discectomy" (the podcast may cover one and not the
-    other), while "discectomi" and "piriformus" are typos of words the store has, and "butt"
-    is short for one."""
+    """A "microdiscectomy" is no typo of "discectomy", nor an English word ("stitch", "pill") a
+    typo of another ("switch", "pillow"); "dicsectomy" and "piriformus" are typos, "safer" a
+    form of "safe", and "butt" a short form of "buttocks"."""
     from conftest import ingest_folder, make_settings
     from fake_embedder import FakeEmbedder
 
@@ -122,15 +122,17 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     folder.mkdir()
     (folder / "surgery.txt").write_text(
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
-        "piriformis muscle in the buttocks is not involved in the operation at all.\n",
+        "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe.\n",
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, folder)
     store = Store(settings)
     ingest_folder(settings, store, FakeEmbedder())
     index = KeywordIndex(store)
-    assert index.knows("discectomy") and index.knows("discectomi") and index.knows("piriformus")
-    assert not index.knows("microdiscectomy")
-    assert not index.knows("pirifxrmuss")  # three letters wrong: another word
-    assert index.knows("butt")  # a short form of "buttocks"
-    assert not index.knows("bum")  # too short to tell a short form from another word
+    assert index.knows("discectomy") and index.knows("piriformis")
+    assert index.knows("dicsectomy")  # two letters swapped in a long word
+    assert index.knows("piriformus")  # one letter wrong
+    assert not index.knows("microdiscectomy")  # five letters more: another word
+    assert not index.knows("pirifxrmuss")  # three edits: too far for a typo
+    assert not index.knows("stitch") and not index.knows("pill")  # English words of their own
+    assert index.knows("safer") and index.knows("butt")

@@ -12,7 +12,7 @@ from assistant import markup
 from assistant.answering import coverage
 from assistant.answering.condense import condense
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
-from assistant.answering.followup import carry_topic, content_words, rewrite_with_llm
+from assistant.answering.followup import answers_not_to_repeat, carry_topic, rewrite_with_llm
 from assistant.answering.safety import red_flags
 from assistant.citations import cited_numbers, piece_ends, strip_markers
 from assistant.embedding import Embedder, load_embedder
@@ -86,17 +86,6 @@ def quoted_before(history: History) -> frozenset[str]:
         for _, answer in history
         for sentence in split_sentences(markup.plain(strip_markers(answer)))
     )
-
-
-def _seen(question: str, carried: str, history: History) -> frozenset[str]:
-    """What a follow-up should not quote again. New material first is for follow-ups only: a
-    question that stands alone, asked again in other words, gets its answer again. A bare "what
-    else?" wants anything not yet shown; a follow-up that asks something of its own ("will I be
-    able to run again?") wants its answer, which an older turn may have shown, so only the
-    answer just read counts then."""
-    if carried == question.strip():
-        return frozenset()
-    return quoted_before(history if not content_words(question) else history[-1:])
 
 
 def urgent_answer() -> Answer:
@@ -206,7 +195,13 @@ class Assistant:
         # The rule's query is the topic glued to the question: then the passages carry the topic
         # and the listener's own words say what is asked.
         query = own if self.judge_on_own_words else alone
-        seen = _seen(question, carried, history)
+        # New material first is for follow-ups; a question that stands alone, asked again in
+        # other words, gets its answer again.
+        seen = (
+            quoted_before(answers_not_to_repeat(question, history))
+            if carried != question.strip()
+            else frozenset()
+        )
         return query, passages, seen, unmentioned
 
     def answer(self, question: str, history: History = ()) -> Answer:

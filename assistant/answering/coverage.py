@@ -4,8 +4,9 @@ A question that names a thing the podcast never mentions ("mattress", "amlodipin
 is not answered as if it were covered: the answer says plainly that the podcast does not
 mention it and offers the nearest passage it does have, labelled as such. A word counts when
 it is in the asking part of the question, the store has neither it nor a near spelling of it
-("piriformus" is "piriformis"), and it is not an everyday English word (wordfreq's Zipf scale:
-"said", "idea" and "went" say nothing of a subject).
+("piriformus" is "piriformis") nor what a short form stands for ("butt"), and it is not an
+everyday English word (wordfreq's Zipf scale: "said", "idea" and "went" say nothing of a
+subject).
 """
 
 from collections.abc import Callable
@@ -25,15 +26,18 @@ _DROP = FUNCTION_WORDS | STOPWORDS
 def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     """The subject words of the question's asking part that the store never mentions;
     `known(word)` tells whether the store has the word or a near spelling of it."""
-    words = dict.fromkeys(terms(asking_part(question), _DROP, stem=False))
-    return [
-        w
-        for w in words
-        if 3 <= len(w) <= MAX_WORD
-        and not w.isdigit()
-        and zipf_frequency(w, "en") < EVERYDAY_ZIPF
-        and not known(w)
-    ][:MAX_NAMED]
+    found: list[str] = []
+    for w in dict.fromkeys(terms(asking_part(question), _DROP, stem=False)):
+        if len(found) == MAX_NAMED:
+            break  # a long question of made-up words costs no more than a short one
+        if (
+            3 <= len(w) <= MAX_WORD
+            and not w.isdigit()
+            and zipf_frequency(w, "en") < EVERYDAY_ZIPF
+            and not known(w)
+        ):
+            found.append(w)
+    return found
 
 
 def nearest_label(words: list[str]) -> str:

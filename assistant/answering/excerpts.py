@@ -132,7 +132,9 @@ def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
     lead = last
     while lead > best and _item(found, lead):
         lead -= 1
-    return lead - 1 if lead > best else last
+    if lead <= best or _TURNS.match(found[lead].text):
+        return last  # the answer, or a turn of the thought ("However, …:"), needs the list
+    return lead - 1
 
 
 def _outside_list(found: list[Unit], first: int, best: int) -> int:

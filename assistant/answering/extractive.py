@@ -80,7 +80,7 @@ class ExtractiveAnswerer:
 
         def rank(c: _Candidate) -> float:
             held = len(wanted & set(terms(c.sentence, _IGNORED))) / len(wanted) if wanted else 0.0
-            return held + relevant[c.passage_rank].score
+            return held + relevant[c.passage_rank].score - relevant[c.passage_rank].about
 
         order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))
         firsts = {candidates[i].passage_rank: i for i in reversed(order)}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from langchain_core.language_models import BaseChatModel
 
 from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT, CONDENSE_TEMPLATE
-from assistant.text import FUNCTION_WORDS, terms
+from assistant.text import FUNCTION_WORDS, VAGUE_WORDS, terms
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,13 @@ _REFERS = re.compile(
 _CONTINUES = re.compile(
     r"^\s*(?:and|but|so|or|also|what about|how about|what if|then|ok(?:ay)?|and if|plus)\b"
 )
+# A pronoun that stands for a subject said before (not "there", "one", "more": "is there a
+# stretch for plantar fasciitis?" starts a topic of its own).
+_POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these)\b")
+# Words of a follow-up that only ask for more of the same.
+_ASKS_FOR_MORE_LIST = """anything something everything tell tips advice info information go going
+    else more next other options"""
+_ASKS_FOR_MORE = frozenset(_ASKS_FOR_MORE_LIST.split())
 MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
 MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
 MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
@@ -46,7 +53,8 @@ def is_followup(question: str, specific: Callable[[str], bool] | None = None) ->
     if len(own) <= 1:
         return True
     lowered = question.lower()
-    names_none = specific is not None and not any(map(specific, own))
+    named = [w for w in own if w not in VAGUE_WORDS]  # "what can go wrong" names nothing
+    names_none = specific is not None and not any(map(specific, named))
     if _REFERS.search(lowered) or _CONTINUES.search(lowered):
         # "Is it bad to stretch my hamstrings?" leans only in form: it names its subject.
         return len(own) <= MAX_BARE_WORDS or (len(own) <= MAX_CONTENT_WORDS and names_none)
@@ -54,8 +62,19 @@ def is_followup(question: str, specific: Callable[[str], bool] | None = None) ->
 
 
 def _points_back(question: str) -> bool:
-    lowered = question.lower()
-    return bool(_REFERS.search(lowered) or _CONTINUES.search(lowered))
+    """A short question with a pronoun for something said before ("is that why I have it?")."""
+    return bool(_POINTS_BACK.search(question.lower())) and (
+        len(content_words(question)) <= MAX_CONTENT_WORDS
+    )
+
+
+def answers_not_to_repeat(question: str, history: History) -> History:
+    """The turns whose answers a follow-up should not quote again: all of them for a bare "what
+    else?" or "tell me more", which want anything not yet shown; only the last for a follow-up
+    that asks something of its own ("will I be able to run again?"), whose answer an older turn
+    may have shown."""
+    asks = [w for w in content_words(question) if w not in _ASKS_FOR_MORE]
+    return history[-1:] if asks else history
 
 
 def carry_topic(

@@ -29,14 +29,38 @@ log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 TYPO_EDITS = 2  # letters a typo may get wrong in a long word (LONG_WORD letters or more)
 LONG_WORD = 8
-SHORT_FORM = 4  # letters a short form needs ("butt" for "buttocks"; "hip" is a word of its own)
+_ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "ly")
+MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
+ENGLISH_ZIPF = 2.5  # a word at least this common in English is a word, not a typo of another
+# Listeners' short forms of words a health store spells out.
+SHORT_FORMS = {
+    "butt": "buttocks",
+    "bum": "buttocks",
+    "glute": "gluteal",
+    "glutes": "gluteal",
+    "quad": "quadriceps",
+    "quads": "quadriceps",
+    "hammy": "hamstring",
+    "hammies": "hamstrings",
+    "physio": "physiotherapy",
+    "chiro": "chiropractor",
+}
 _WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
-WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more name no subject (nor whole match)
+WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more count for no whole match
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
 # level the CLI chose; put it back under the root logger's control.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
+
+def _bases(word: str) -> list[str]:
+    """`word` without an inflection's ending ("safer" → "safe", "settles" → "settle")."""
+    return [
+        word[: -len(end)]
+        for end in _ENDINGS
+        if word.endswith(end) and len(word) - len(end) >= MIN_BASE
+    ]
 
 
 def keyword_text(chunk: Chunk) -> str:
@@ -183,23 +207,24 @@ class KeywordIndex:
         return snap.df.get(stems[0], 0) / max(len(snap.chunks), 1) if stems else 1.0
 
     def knows(self, word: str) -> bool:
-        """Whether the store holds `word`, a longer word it begins ("butt", "buttocks"), or a
-        word a typo or two away ("piriformus"): two edits in a long word, one in a shorter
-        one. A looser likeness would take a different word for a typo ("microdiscectomy" for
-        "discectomy", "stitch" for "switch")."""
+        """Whether the store holds `word`, the word a listener's short form stands for ("butt"
+        for "buttocks"), or, for a word that is not itself English, a word a typo or two away
+        ("piriformus"): two edits in a long word, one in a shorter one. A looser likeness took
+        "microdiscectomy" for "discectomy"; an English word is never taken for a typo of
+        another ("stitch" is not "switch")."""
         if self.share_of(word) > 0:
             return True
+        lowered = word.lower()
+        if lowered in SHORT_FORMS:
+            return self.share_of(SHORT_FORMS[lowered]) > 0
+        if any(self.share_of(base) > 0 for base in _bases(lowered)):
+            return True  # "safer" of "safe", "loosen" of "loose": the stemmer keeps them apart
         stems = terms(word)
-        if not stems or len(stems[0]) < SHORT_FORM:
-            return False
-        vocabulary = self._snapshot.vocabulary
-        if any(known.startswith(stems[0]) for known in vocabulary):
-            return True  # a short form the listener typed: "butt" for "buttocks"
-        if len(stems[0]) < 5:
+        if not stems or len(stems[0]) < 5 or zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
             return False
         edits = TYPO_EDITS if len(stems[0]) >= LONG_WORD else 1
         found = process.extractOne(
-            stems[0], vocabulary, scorer=Levenshtein.distance, score_cutoff=edits
+            stems[0], self._built().vocabulary, scorer=Levenshtein.distance, score_cutoff=edits
         )
         return found is not None
 
@@ -225,12 +250,9 @@ class KeywordIndex:
         return self._built().following.get(chunk.chunk_id)
 
     def names_a_subject(self, word: str) -> bool:
-        """Whether `word` is rare in the store (or unknown to it) and not an everyday English
-        word: it names a subject, like "stenosis" or "piriformis", where "wrong" or "work" say
-        nothing of one (a store may seldom say "wrong", so its rarity there is not enough)."""
-        return (
-            self.share_of(word) <= SUBJECT_SHARE and zipf_frequency(word, "en") < WHOLE_MATCH_ZIPF
-        )
+        """Whether `word` is rare in the store (or unknown to it): it names a subject, like
+        "stenosis" or "piriformis", where "pain" or "back" say nothing of one here."""
+        return self.share_of(word) <= SUBJECT_SHARE
 
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """Up to `k` chunks sharing words with `query`, best first (see the module's note)."""
