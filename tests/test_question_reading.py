@@ -136,3 +136,4 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert not index.knows("pirifxrmuss")  # three edits: too far for a typo
     assert not index.knows("stitch") and not index.knows("pill")  # English words of their own
     assert index.knows("safer") and index.knows("butt")
+    assert index.knows("bendy") is False  # no "bend" here: only a form of a word the store has

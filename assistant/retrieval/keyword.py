@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 TYPO_EDITS = 2  # letters a typo may get wrong in a long word (LONG_WORD letters or more)
 LONG_WORD = 8
-_ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "ly")
+_ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
 MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
 ENGLISH_ZIPF = 2.5  # a word at least this common in English is a word, not a typo of another
 # Listeners' short forms of words a health store spells out.
@@ -55,7 +55,7 @@ logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
 def _bases(word: str) -> list[str]:
-    """`word` without an inflection's ending ("safer" → "safe", "settles" → "settle")."""
+    """`word` without an inflection's ending ("safer" → "safe", "bendy" → "bend")."""
     return [
         word[: -len(end)]
         for end in _ENDINGS
