@@ -122,7 +122,8 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     folder.mkdir()
     (folder / "surgery.txt").write_text(
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
-        "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe.\n",
+        "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe. Bend "
+        "your knees.\n",
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, folder)
@@ -136,4 +137,4 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert not index.knows("pirifxrmuss")  # three edits: too far for a typo
     assert not index.knows("stitch") and not index.knows("pill")  # English words of their own
     assert index.knows("safer") and index.knows("butt")
-    assert index.knows("bendy") is False  # no "bend" here: only a form of a word the store has
+    assert index.knows("bendy")  # a form of "bend"
