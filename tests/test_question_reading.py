@@ -123,7 +123,7 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     (folder / "surgery.txt").write_text(
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
         "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe. Bend "
-        "your knees.\n",
+        "your knees. Metal plates at the station.\n",
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, folder)
@@ -138,3 +138,5 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert not index.knows("stitch") and not index.knows("pill")  # English words of their own
     assert index.knows("safer") and index.knows("butt")
     assert index.knows("bendy")  # a form of "bend"
+    # Spelling correction fixes typos only: English words are left as typed.
+    assert index.spelled("piriformus and pilates, statins") == "piriformis and pilates, statins"

@@ -230,13 +230,17 @@ class KeywordIndex:
 
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) replaced by the store's
-        word a typo or two away, same first letter ("sciatia" → "sciatica"); else as it was."""
+        word a typo or two away, same first letter ("sciatia" → "sciatica"); else as it was.
+        An English word is left as typed: "pilates" is not a typo of "plates", nor "statins"
+        of "station"."""
         snap = self._built()
 
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lowered = word.lower()
             if len(lowered) < 5 or lowered in snap.words.get(lowered[0], ()):
+                return word
+            if zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
                 return word
             found = process.extractOne(
                 lowered, snap.words.get(lowered[0], []), scorer=fuzz.ratio, score_cutoff=85
