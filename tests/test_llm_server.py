@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import httpx
 import pytest
-from llm_server import chat_server, missing
+from llm_server import TinyModel, chat_server, missing
 from webserver import serve_app
 
 from assistant.answering import Assistant
@@ -33,9 +33,12 @@ WAIT = 900  # seconds a client waits for a whole answer: a bound on "never hangs
 
 
 @pytest.fixture(scope="module")
-def model_server():
-    """The server for the module; its model is loaded by the first test that needs it."""
-    with chat_server() as server:
+def model_server(request, tmp_path_factory):
+    """The server for the module; its model is loaded by the first test that needs it, from a
+    copy converted once per machine and kept in pytest's cache (see `converted`)."""
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("smollm2") if cache else tmp_path_factory.mktemp("smollm2")
+    with chat_server(lambda: TinyModel(folder)) as server:
         yield server
 
 
