@@ -21,15 +21,15 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
     report = bench.main(
         [
             "--quick",
-            "--passages=40",
+            "--passages=12",
             "--clients=2",
             "--duration=2",
-            "--big-chunks=300",
+            "--big-chunks=100",
             # The smallest sizes that still run every section: the test proves the script
             # works, the figures come from real runs.
             "--speed-chunks=8",
             "--backends=onnx",  # loaded already; test_embedder compares the backends
-            "--eval-passages=40",
+            "--eval-passages=12",
             "--latency-questions=3",
             f"--out={out}",
             f"--workdir={tmp_path}",
