@@ -51,10 +51,38 @@ def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture runs: session fixtures build Settings too, and subprocesses inherit.
     for name in shell_variables():
         del os.environ[name]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        # The cores shared out among pytest-xdist's workers (and the programs their tests
+        # start): torch's OpenMP threads, as many per worker as the machine has cores, wait
+        # for each other when they outnumber the cores, and the LLM tests ran 7× slower.
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     cache = getattr(config, "cache", None)
     if cache is not None:
         MODEL_CACHE["PODCAST_ASSISTANT_MODEL_CACHE_DIR"] = str(cache.mkdir("onnx-models"))
         os.environ.update(MODEL_CACHE)
+
+
+# The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
+# worker whole modules (`--dist loadfile`, in this order): one of these started last would keep
+# one worker busy long after the other ran out of work.
+SLOW_FIRST = (
+    "test_llm_server",
+    "test_bench",
+    "test_web_browser",
+    "test_embedder",
+    "test_web_browser_ux",
+    "test_web_ratelimit",
+    "test_feed_ingest",
+    "test_asr",
+    "test_crash",
+    "test_replicas",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest as found
 
 
 @pytest.fixture(autouse=True)
