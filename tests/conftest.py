@@ -1,6 +1,7 @@
 """Shared fixtures: a clean environment, the real embedder (loaded once, its ONNX file built once
 per machine), settings and stores in temp dirs."""
 
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 from fake_embedder import FakeEmbedder, assistant_with
 
 from assistant.embedding import Embedder, load_embedder
+from assistant.embedding.onnx_export import onnx_model
 from assistant.settings import Settings
 from assistant.store import Store
 from ingest.files import load_files
@@ -98,9 +100,15 @@ def clean_env(monkeypatch) -> None:
 @pytest.fixture(scope="session")
 def onnx_cache(request, tmp_path_factory) -> Path:
     """Where the exported ONNX models are kept: pytest's cache, so the export (most of a
-    minute) happens once per machine, not once per run; a temp dir without the cache plugin."""
+    minute) happens once per machine, not once per run; a temp dir without the cache plugin.
+    Both models are built here, by one pytest-xdist worker while the others wait: on a fresh
+    clone each worker would otherwise export the same model at the same time."""
     cache = getattr(request.config, "cache", None)
-    return cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+    folder = cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        onnx_model(folder, quantized=True)  # the plain model first, then its int8 copy
+    return folder
 
 
 def share_onnx_cache(data_dir: Path, onnx_cache: Path) -> None:

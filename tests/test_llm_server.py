@@ -217,9 +217,11 @@ def test_a_server_that_dies_mid_stream_or_fails_ends_in_the_extractive_answer(
 
 
 def test_a_connection_dropped_before_the_reply_is_retried_a_bounded_number_of_times(
-    web, server, caplog
+    web, server, caplog, monkeypatch
 ):
     url, fallbacks = web
+    # How many times it is tried is the point, not the half second between tries.
+    monkeypatch.setattr("assistant.answering.llm.RETRY_PAUSE", 0.05)
     server.reset("echo")
     server.drop_first = 1  # the first request's connection is reset before any byte
     fallbacks.answers.clear()
