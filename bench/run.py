@@ -63,8 +63,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.passages = args.passages or 300
         args.clients, args.duration = min(args.clients, 5), min(args.duration, 5.0)
         args.big_chunks = min(args.big_chunks, 3000)
-        args.speed_chunks, args.eval_passages, args.latency_rounds = 32, 150, 1
-        args.latency_questions = 10
+        # Caps, like the three above: a smaller figure asked for explicitly still wins.
+        args.speed_chunks = min(args.speed_chunks, 32)
+        args.eval_passages = min(args.eval_passages, 150)
+        args.latency_rounds = min(args.latency_rounds, 1)
+        args.latency_questions = min(args.latency_questions, 10)
     return args
 
 

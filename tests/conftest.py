@@ -1,6 +1,7 @@
 """Shared fixtures: a clean environment, the real embedder (loaded once, its ONNX file built once
 per machine), settings and stores in temp dirs."""
 
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 from fake_embedder import FakeEmbedder, assistant_with
 
 from assistant.embedding import Embedder, load_embedder
+from assistant.embedding.onnx_export import onnx_model
 from assistant.settings import Settings
 from assistant.store import Store
 from ingest.files import load_files
@@ -51,10 +53,38 @@ def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture runs: session fixtures build Settings too, and subprocesses inherit.
     for name in shell_variables():
         del os.environ[name]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        # The cores shared out among pytest-xdist's workers (and the programs their tests
+        # start): torch's OpenMP threads, as many per worker as the machine has cores, wait
+        # for each other when they outnumber the cores, and the LLM tests ran 7× slower.
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     cache = getattr(config, "cache", None)
     if cache is not None:
         MODEL_CACHE["PODCAST_ASSISTANT_MODEL_CACHE_DIR"] = str(cache.mkdir("onnx-models"))
         os.environ.update(MODEL_CACHE)
+
+
+# The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
+# worker whole modules (`--dist loadfile`, in this order): one of these started last would keep
+# one worker busy long after the other ran out of work.
+SLOW_FIRST = (
+    "test_llm_server",
+    "test_bench",
+    "test_web_browser",
+    "test_embedder",
+    "test_web_browser_ux",
+    "test_web_ratelimit",
+    "test_feed_ingest",
+    "test_asr",
+    "test_crash",
+    "test_replicas",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest as found
 
 
 @pytest.fixture(autouse=True)
@@ -70,9 +100,15 @@ def clean_env(monkeypatch) -> None:
 @pytest.fixture(scope="session")
 def onnx_cache(request, tmp_path_factory) -> Path:
     """Where the exported ONNX models are kept: pytest's cache, so the export (most of a
-    minute) happens once per machine, not once per run; a temp dir without the cache plugin."""
+    minute) happens once per machine, not once per run; a temp dir without the cache plugin.
+    Both models are built here, by one pytest-xdist worker while the others wait: on a fresh
+    clone each worker would otherwise export the same model at the same time."""
     cache = getattr(request.config, "cache", None)
-    return cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+    folder = cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        onnx_model(folder, quantized=True)  # the plain model first, then its int8 copy
+    return folder
 
 
 def share_onnx_cache(data_dir: Path, onnx_cache: Path) -> None:

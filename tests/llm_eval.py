@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from conftest import CORPUS, REPO, ingest_folder, make_settings, share_onnx_cache
-from llm_server import chat_server
+from llm_server import TinyModel, chat_server
 
 from assistant.answering import Assistant
 from assistant.embedding import load_embedder
@@ -35,7 +35,9 @@ def main(n: int = 20) -> None:
     if cache.is_dir():
         share_onnx_cache(root / "data", cache)
     started = time.monotonic()
-    with chat_server() as server:
+    # The tests' converted copy of the model, made here if they have not made it yet.
+    converted = REPO / ".pytest_cache" / "d" / "smollm2"
+    with chat_server(lambda: TinyModel(converted)) as server:
         server.model()
         print(f"model loaded in {time.monotonic() - started:.1f} s")
         os.environ.update(

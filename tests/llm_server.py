@@ -9,17 +9,22 @@ process would) and `"echo"` (slowly repeats the first passage of the prompt with
 sentence at a time: an answer that passes the post-check and goes on for a long while),
 `"babble"` (the same with words of no passage: nothing of it passes);
 `drop_first` resets that many connections before any reply.
+The GGUF file is converted once to transformers' own format (`converted`), kept in the folder
+the caller names (the tests: pytest's cache), since reading the GGUF file takes most of 20 s.
 Every request, the text streamed for it and how it ended are kept in `requests`.
 """
 
 import contextlib
+import copy
 import importlib.util
 import inspect
 import json
 import os
 import re
+import shutil
 import socket
 import struct
+import tempfile
 import threading
 import time
 import uuid
@@ -61,7 +66,7 @@ def missing() -> str | None:
 class TinyModel:
     """The model and tokenizer, loaded once; greedy decoding a token at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything comes from the GGUF file
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -69,8 +74,12 @@ class TinyModel:
         path = model_path()
         assert path is not None, missing()
         self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-        self.model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
+        if cache_dir is None:
+            self.tokenizer, self.model = _from_gguf(path)
+        else:
+            folder = converted(path, cache_dir)
+            self.tokenizer = AutoTokenizer.from_pretrained(folder)
+            self.model = AutoModelForCausalLM.from_pretrained(folder)
         self.model.eval()
         # transformers 5 renamed the key-value cache `cache`; older releases call it this.
         forward = inspect.signature(self.model.forward).parameters
@@ -101,6 +110,51 @@ class TinyModel:
                 step = self.torch.tensor([[token]])
                 cache = {self.cache_arg: getattr(out, self.cache_arg)}
                 out = self.model(input_ids=step, use_cache=True, **cache)
+
+
+def _from_gguf(path: Path):
+    """Tokenizer and model read from the GGUF file (Q4_1 de-quantised to float32)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    return tokenizer, AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
+
+
+def converted(path: Path, cache_dir: Path) -> Path:
+    """A folder holding the GGUF file's tokenizer and float32 weights in transformers' own
+    format, made on first use. Reading the GGUF file costs about 15 s of pure-Python parsing
+    per load; this folder loads in a fraction of a second, the same weights bit for bit."""
+    import transformers
+
+    stat = path.stat()
+    key = f"{MODEL_NAME}-{stat.st_size}-{stat.st_mtime_ns}-{transformers.__version__}"
+    folder = cache_dir / key
+    if folder.is_dir():
+        return folder
+    from transformers import AutoModelForCausalLM
+
+    tokenizer, model = _from_gguf(path)
+    config = copy.deepcopy(model.config)
+    del config.quantization_config  # the weights saved are plain floats, nothing to de-quantise
+    plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(model.state_dict(), strict=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Written aside, then renamed: test workers running at once never read a half-written copy.
+    tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=f".{key}."))
+    try:
+        tokenizer.save_pretrained(tmp)
+        plain.save_pretrained(tmp)
+        tmp.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
+        os.rename(tmp, folder)
+        for stale in cache_dir.glob(f"{MODEL_NAME}-*"):  # another model file or transformers
+            if stale != folder:
+                shutil.rmtree(stale, ignore_errors=True)
+    except OSError:
+        if not folder.is_dir():  # not another worker's copy, renamed there first
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
 
 
 @dataclass

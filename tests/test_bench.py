@@ -10,7 +10,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
+def test_quick_bench_measures_every_section(tmp_path, monkeypatch, onnx_cache):
     spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
@@ -21,19 +21,19 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
     report = bench.main(
         [
             "--quick",
-            "--passages=40",
+            "--passages=12",
             "--clients=2",
-            "--duration=2",
-            "--big-chunks=300",
+            "--duration=1",
+            "--big-chunks=100",
             # The smallest sizes that still run every section: the test proves the script
             # works, the figures come from real runs.
             "--speed-chunks=8",
             "--backends=onnx",  # loaded already; test_embedder compares the backends
-            "--eval-passages=40",
+            "--eval-passages=12",
             "--latency-questions=3",
             f"--out={out}",
             f"--workdir={tmp_path}",
-            f"--model-cache={request.config.cache.mkdir('onnx-models')}",
+            f"--model-cache={onnx_cache}",
         ]
     )
     sections = {r.section for r in report.rows}
@@ -41,7 +41,7 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, request):
     figures = {r.figure: r.value for r in report.rows}
     assert figures["unchanged corpus: embeddings made"] == "0"
     assert any(f.startswith("ours ÷ LangChain") for f in figures)
-    served, errors = figures["2 clients × 2 s: served / errors"].split(" / ")
+    served, errors = figures["2 clients × 1 s: served / errors"].split(" / ")
     assert int(served) > 0 and int(errors) == 0
     text = out.read_text()
     assert "## Machine" in text and "CPU:" in text and "| re-ingest |" in text

@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import httpx
 import pytest
-from llm_server import chat_server, missing
+from llm_server import TinyModel, chat_server, missing
 from webserver import serve_app
 
 from assistant.answering import Assistant
@@ -33,9 +33,12 @@ WAIT = 900  # seconds a client waits for a whole answer: a bound on "never hangs
 
 
 @pytest.fixture(scope="module")
-def model_server():
-    """The server for the module; its model is loaded by the first test that needs it."""
-    with chat_server() as server:
+def model_server(request, tmp_path_factory):
+    """The server for the module; its model is loaded by the first test that needs it, from a
+    copy converted once per machine and kept in pytest's cache (see `converted`)."""
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("smollm2") if cache else tmp_path_factory.mktemp("smollm2")
+    with chat_server(lambda: TinyModel(folder)) as server:
         yield server
 
 
@@ -214,9 +217,11 @@ def test_a_server_that_dies_mid_stream_or_fails_ends_in_the_extractive_answer(
 
 
 def test_a_connection_dropped_before_the_reply_is_retried_a_bounded_number_of_times(
-    web, server, caplog
+    web, server, caplog, monkeypatch
 ):
     url, fallbacks = web
+    # How many times it is tried is the point, not the half second between tries.
+    monkeypatch.setattr("assistant.answering.llm.RETRY_PAUSE", 0.05)
     server.reset("echo")
     server.drop_first = 1  # the first request's connection is reset before any byte
     fallbacks.answers.clear()
