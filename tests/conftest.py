@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fake_embedder import FakeEmbedder, assistant_with
+from platformdirs import user_cache_path
 
 from assistant.embedding import Embedder, load_embedder
 from assistant.embedding.onnx_export import onnx_model
@@ -45,8 +46,11 @@ def shell_variables() -> list[str]:
     ]
 
 
-# Exported ONNX models are kept in pytest's cache, not the user's (see `onnx_cache`).
-MODEL_CACHE: dict[str, str] = {}
+# What the tests derive from the pinned model packages (exported ONNX models, the test LLM in
+# transformers' format) is made once per machine and user, not once per clone: a folder of the
+# user's cache dir of its own, apart from the product's cache.
+MACHINE_CACHE = user_cache_path("podcast-assistant-tests")
+MODEL_CACHE = {"PODCAST_ASSISTANT_MODEL_CACHE_DIR": str(MACHINE_CACHE / "onnx-models")}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,10 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # start): torch's OpenMP threads, as many per worker as the machine has cores, wait
         # for each other when they outnumber the cores, and the LLM tests ran 7× slower.
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
-    cache = getattr(config, "cache", None)
-    if cache is not None:
-        MODEL_CACHE["PODCAST_ASSISTANT_MODEL_CACHE_DIR"] = str(cache.mkdir("onnx-models"))
-        os.environ.update(MODEL_CACHE)
+    os.environ.update(MODEL_CACHE)
 
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
@@ -90,7 +91,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch) -> None:
     """Every test starts without the shell's settings (and without any a test leaked); the
-    model cache is pytest's."""
+    model cache is the tests' machine cache."""
     for name in shell_variables():
         monkeypatch.delenv(name)
     for name, value in MODEL_CACHE.items():
@@ -98,13 +99,13 @@ def clean_env(monkeypatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def onnx_cache(request, tmp_path_factory) -> Path:
-    """Where the exported ONNX models are kept: pytest's cache, so the export (most of a
-    minute) happens once per machine, not once per run; a temp dir without the cache plugin.
-    Both models are built here, by one pytest-xdist worker while the others wait: on a fresh
-    clone each worker would otherwise export the same model at the same time."""
-    cache = getattr(request.config, "cache", None)
-    folder = cache.mkdir("onnx-models") if cache else tmp_path_factory.mktemp("onnx-models")
+def onnx_cache() -> Path:
+    """Where the exported ONNX models are kept: the machine cache, so the export (most of a
+    minute) happens once per machine, not once per run or clone. Both models are built here,
+    by one pytest-xdist worker while the others wait: on a new machine each worker would
+    otherwise export the same model at the same time."""
+    folder = Path(MODEL_CACHE["PODCAST_ASSISTANT_MODEL_CACHE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
     with (folder / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
         onnx_model(folder, quantized=True)  # the plain model first, then its int8 copy

@@ -16,7 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import CORPUS, REPO, ingest_folder, make_settings, share_onnx_cache
+from conftest import (
+    CORPUS,
+    MACHINE_CACHE,
+    MODEL_CACHE,
+    REPO,
+    ingest_folder,
+    make_settings,
+    share_onnx_cache,
+)
 from llm_server import TinyModel, chat_server
 
 from assistant.answering import Assistant
@@ -31,12 +39,12 @@ def questions(n: int) -> list[str]:
 
 def main(n: int = 20) -> None:
     root = Path(tempfile.mkdtemp(prefix="llm-eval-"))
-    cache = REPO / ".pytest_cache" / "d" / "onnx-models"
+    cache = Path(MODEL_CACHE["PODCAST_ASSISTANT_MODEL_CACHE_DIR"])
     if cache.is_dir():
         share_onnx_cache(root / "data", cache)
     started = time.monotonic()
     # The tests' converted copy of the model, made here if they have not made it yet.
-    converted = REPO / ".pytest_cache" / "d" / "smollm2"
+    converted = MACHINE_CACHE / "smollm2"
     with chat_server(lambda: TinyModel(converted)) as server:
         server.model()
         print(f"model loaded in {time.monotonic() - started:.1f} s")

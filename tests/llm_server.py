@@ -10,7 +10,8 @@ sentence at a time: an answer that passes the post-check and goes on for a long 
 `"babble"` (the same with words of no passage: nothing of it passes);
 `drop_first` resets that many connections before any reply.
 The GGUF file is converted once to transformers' own format (`converted`), kept in the folder
-the caller names (the tests: pytest's cache), since reading the GGUF file takes most of 20 s.
+the caller names (the tests: their machine cache), since reading the GGUF file takes most of
+20 s.
 Every request, the text streamed for it and how it ended are kept in `requests`.
 """
 

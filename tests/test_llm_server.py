@@ -16,6 +16,7 @@ from itertools import pairwise
 
 import httpx
 import pytest
+from conftest import MACHINE_CACHE
 from llm_server import TinyModel, chat_server, missing
 from webserver import serve_app
 
@@ -33,12 +34,10 @@ WAIT = 900  # seconds a client waits for a whole answer: a bound on "never hangs
 
 
 @pytest.fixture(scope="module")
-def model_server(request, tmp_path_factory):
+def model_server():
     """The server for the module; its model is loaded by the first test that needs it, from a
-    copy converted once per machine and kept in pytest's cache (see `converted`)."""
-    cache = getattr(request.config, "cache", None)
-    folder = cache.mkdir("smollm2") if cache else tmp_path_factory.mktemp("smollm2")
-    with chat_server(lambda: TinyModel(folder)) as server:
+    copy converted once per machine and kept in the tests' machine cache (see `converted`)."""
+    with chat_server(lambda: TinyModel(MACHINE_CACHE / "smollm2")) as server:
         yield server
 
 
