@@ -72,14 +72,18 @@ _FUNCTION_WORD_LIST = """
     again same such one ones either ok okay please thanks thank get got isn't doesn't won't
     can't cant isnt doesnt wont aren't whats thats theyre youre theres"""
 FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
-# Words of a chat question that ask for more or judge, but name no subject of their own: "what
-# can go wrong", "anything else?", "tell me more", "is that normal". A named list rather than
-# "common in English": "heart" and "blood" are common too, and do name a subject.
+# Words of a follow-up that only ask for more of the same: "anything else?", "tell me more".
+_MORE_WORD_LIST = """
+    anything something everything tell tips advice info information go going else more next
+    other options"""
+ASKS_FOR_MORE = frozenset(_MORE_WORD_LIST.split())
+# Words of a chat question that judge or happen but name no subject of their own: "what can go
+# wrong", "is that normal". A named list rather than "common in English": "heart" and "blood"
+# are common too, and do name a subject.
 _VAGUE_WORD_LIST = """
-    wrong right fine bad good better worse normal okay happen happens happened go goes going
-    work works working help helps matter serious safe next anything something everything tell
-    tips advice info information else more"""
-VAGUE_WORDS = frozenset(_VAGUE_WORD_LIST.split())
+    wrong right fine bad good better worse normal okay happen happens happened goes work works
+    working help helps matter serious safe"""
+VAGUE_WORDS = frozenset(_VAGUE_WORD_LIST.split()) | ASKS_FOR_MORE
 # Words that turn a statement round: "never stretch", "don't", "avoid", "stop".
 _NEGATION = re.compile(
     r"\b(?:no|not|never|nor|none|nothing|without|cannot|avoid(?:s|ed|ing)?|stop(?:s|ped|ping)?|"

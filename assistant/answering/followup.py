@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from langchain_core.language_models import BaseChatModel
 
 from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT, CONDENSE_TEMPLATE
-from assistant.text import FUNCTION_WORDS, VAGUE_WORDS, terms
+from assistant.text import ASKS_FOR_MORE, FUNCTION_WORDS, VAGUE_WORDS, terms
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,6 @@ _CONTINUES = re.compile(
 # A pronoun that stands for a subject said before (not "there", "one", "more": "is there a
 # stretch for plantar fasciitis?" starts a topic of its own).
 _POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these)\b")
-# Words of a follow-up that only ask for more of the same.
-_ASKS_FOR_MORE_LIST = """anything something everything tell tips advice info information go going
-    else more next other options"""
-_ASKS_FOR_MORE = frozenset(_ASKS_FOR_MORE_LIST.split())
 MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
 MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
 MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
@@ -73,7 +69,7 @@ def answers_not_to_repeat(question: str, history: History) -> History:
     else?" or "tell me more", which want anything not yet shown; only the last for a follow-up
     that asks something of its own ("will I be able to run again?"), whose answer an older turn
     may have shown."""
-    asks = [w for w in content_words(question) if w not in _ASKS_FOR_MORE]
+    asks = [w for w in content_words(question) if w not in ASKS_FOR_MORE]
     return history[-1:] if asks else history
 
 
