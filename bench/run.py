@@ -104,8 +104,10 @@ def main(argv: list[str] | None = None) -> Report:
         elif sections - {"backends"}:
             settings, store, rate, ingest_secs = bench_ingest(rep, work, passages)
             rep.write()
+        # A reused store is named by what it holds, not by --passages (which it may not match).
+        size = f"{store.count():,} chunks" if args.store else f"{len(passages):,} passages"
         if "answer" in sections:
-            bench_latency(rep, settings, store, f"{len(passages):,} passages", target=True)
+            bench_latency(rep, settings, store, size, target=True)
             rep.write()
         if "serve" in sections:
             bench_serve(rep, settings, passages)
