@@ -45,7 +45,8 @@ SHORT_FORMS = {
     "physio": "physiotherapy",
     "chiro": "chiropractor",
 }
-_WORD = re.compile(r"[a-z]{5,}", re.I)  # the words spelling correction looks at
+TYPO_WORD = 5  # letters a word needs before a near spelling may stand for it
+_WORD = re.compile(rf"[a-z]{{{TYPO_WORD},}}", re.I)  # the words spelling correction looks at
 WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more count for no whole match
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
@@ -220,7 +221,7 @@ class KeywordIndex:
         if any(self.share_of(base) > 0 for base in _bases(lowered)):
             return True  # "safer" of "safe", "loosen" of "loose": the stemmer keeps them apart
         stems = terms(word)
-        if not stems or len(stems[0]) < 5 or zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
+        if not stems or len(stems[0]) < TYPO_WORD or zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
             return False
         edits = TYPO_EDITS if len(stems[0]) >= LONG_WORD else 1
         found = process.extractOne(
@@ -238,7 +239,7 @@ class KeywordIndex:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lowered = word.lower()
-            if len(lowered) < 5 or lowered in snap.words.get(lowered[0], ()):
+            if len(lowered) < TYPO_WORD or lowered in snap.words.get(lowered[0], ()):
                 return word
             if zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
                 return word
