@@ -69,6 +69,12 @@ class Passage:
     # other does not, since it lifts any passage that happens to hold the words.
     about: float = 0.0
 
+    @property
+    def match(self) -> float:
+        """How well the passage matches the question, for ranking it against others: its score
+        without the gate's `about` part."""
+        return self.score - self.about
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from webserver import stop_process
 
 # Answering reads the store through the same calls either way (and the CLI tests ask too), so
 # test_answer runs on the embedded store only.
@@ -62,12 +63,7 @@ def start_chroma(path: Path, timeout: float = 60.0) -> tuple[subprocess.Popen, s
 
 def stop_chroma(proc: subprocess.Popen) -> None:
     """Stop a server started by `start_chroma`."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc, timeout=10)
 
 
 @pytest.fixture(scope="session")

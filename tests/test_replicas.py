@@ -15,6 +15,7 @@ from chroma_server import unique_collection
 from click.testing import CliRunner
 from conftest import CORPUS, REPO, ingest_folder, make_settings, share_onnx_cache
 from postgres_server import new_database
+from webserver import stop_process
 
 from assistant.store import Store
 from ui.cli import main
@@ -38,7 +39,7 @@ def start_serve(env: dict, data_dir, stack: ExitStack) -> tuple[str, subprocess.
     process = subprocess.Popen(
         [*command, "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    stack.callback(_stop, process)
+    stack.callback(stop_process, process, 15)
     return f"http://127.0.0.1:{port}", process
 
 
@@ -54,15 +55,6 @@ def wait_until_up(url: str, process: subprocess.Popen, data_dir) -> str:
         except httpx.HTTPError:
             time.sleep(0.3)
     raise AssertionError("serve did not start: " + (data_dir / "serve.log").read_text()[-2000:])
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def ask(url: str, question: str) -> httpx.Response:

@@ -2,6 +2,7 @@
 
 import contextlib
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,3 +114,13 @@ def hostile_assistant(tmp_path_factory, embedder):
         ingest_folder(settings, store, embedder, CORPUS, corpus)
         _hostile["assistant"] = Assistant.from_settings(settings, store=store)
     return _hostile["assistant"]
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Stop a server started as a subprocess: asked to end, killed if it has not by `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

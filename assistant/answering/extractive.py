@@ -80,7 +80,7 @@ class ExtractiveAnswerer:
 
         def rank(c: _Candidate) -> float:
             held = len(wanted & set(terms(c.sentence, _IGNORED))) / len(wanted) if wanted else 0.0
-            return held + relevant[c.passage_rank].score - relevant[c.passage_rank].about
+            return held + relevant[c.passage_rank].match
 
         order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))
         firsts = {candidates[i].passage_rank: i for i in reversed(order)}
@@ -199,7 +199,7 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
         close = sorted((x for x in scored if x[0] >= best_sim - MARK_MARGIN), reverse=True)
         marked = {i for _, i in close[:MAX_MARKED]}
         score = (
-            PASSAGE_WEIGHT * (relevant[rank].score - relevant[rank].about)
+            PASSAGE_WEIGHT * relevant[rank].match
             + SENTENCE_WEIGHT * best_sim
             + HEADING_WEIGHT * heading_fit[rank]
         )
