@@ -155,6 +155,28 @@ def test_the_two_sentences_that_answer_best_are_quoted_together():
     assert first == other and last > best
 
 
+def test_an_excerpt_over_its_budget_keeps_the_sentence_that_finishes_the_answer():
+    """The sentences before the answer only round the excerpt out; the one after it often
+    finishes the answer ("Treatments include…" after "Doctors diagnose…"): over the budget,
+    the excerpt sheds the ones before."""
+    text = (
+        "Your spine protects your spinal cord and allows you to stand and bend. "
+        "Spinal stenosis causes narrowing in your spine. "
+        "Younger people with a spine injury are also at risk. "
+        "Symptoms might appear gradually or not at all. They include\n"
+        "- Pain in your neck or back\n- Numbness in your legs\n- Pain going down the leg\n"
+        "Doctors diagnose spinal stenosis with a physical exam and imaging tests. "
+        "Treatments include medications, physical therapy, braces, and surgery."
+    )
+    chunk = Chunk("c", "s", "document", "Spinal stenosis", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("Doctors diagnose"))
+    first, last = excerpts.window(found, best, {best})
+    quoted = excerpts.quote(chunk, found, (first, last))
+    assert quoted.endswith("braces, and surgery."), quoted
+    assert not found[first].text.startswith(("They", "-")), quoted
+
+
 def test_an_excerpt_never_opens_inside_a_list():
     """A chunk that starts mid-list: the excerpt starts after the list, not at "- Dehydration"."""
     text = CRAMPS[CRAMPS.index("- Dehydration") :]

@@ -90,6 +90,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         and not any(found[j].heading for j in range(min(i, first), max(i, best) + 1))
     ]
     first, last = min([first, *near]), max([last, *near])
+    keep_from = first
     if found[last].text.rstrip().endswith(":") or _item(found, last + 1):
         # A list follows: keep its items (a list without its items, or cut short, misleads).
         while (
@@ -117,10 +118,19 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     first = _outside_list(found, first, best)
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
-    while last > best and (
-        _units(found, first, last) > MAX_UNITS or _words(found, first, last) > MAX_WORDS
-    ):
-        last -= 1
+    while _units(found, first, last) > MAX_UNITS or _words(found, first, last) > MAX_WORDS:
+        if first < keep_from and last <= best + 1:
+            # The sentences before the answer only round it out; the one after it often
+            # finishes it ("Treatments include…" after "Doctors diagnose…"): the front goes.
+            first += 1
+            while first < keep_from and (
+                _LEANS_BACK.match(found[first].text) or _item(found, first)
+            ):
+                first += 1
+        elif last > best:
+            last -= 1
+        else:
+            break
     return first, _before_cut_list(found, best, last)
 
 
