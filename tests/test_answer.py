@@ -177,6 +177,33 @@ def test_an_excerpt_over_its_budget_keeps_the_sentence_that_finishes_the_answer(
     assert not found[first].text.startswith(("They", "-")), quoted
 
 
+def test_a_list_item_of_two_sentences_is_still_in_the_list():
+    """A second sentence on an item's line ("It's often related to aging.") is part of the item:
+    the excerpt keeps the rest of the list after it, rather than end there as if it were whole."""
+    kinds = [
+        "Autoimmune arthritis happens when your immune system attacks your joints by mistake. "
+        "Rheumatoid arthritis is the most common form of this kind, and it tends to affect "
+        "the same joints on both sides of the body, often the small joints of the hands and the "
+        "feet first, with stiffness that lasts for an hour or more in the morning.",
+        "Juvenile arthritis is a type of arthritis that happens in children.",
+        "Infectious arthritis is an infection that has spread to the joint.",
+        "Psoriatic arthritis affects people with psoriasis.",
+        "Gout is a painful type of arthritis that comes from too much uric acid in the body.",
+    ]
+    text = (
+        "Arthritis is joint pain. Types of arthritis include\n"
+        "- Osteoarthritis is the most common type of arthritis. "
+        "It's often related to aging or to an injury.\n" + "\n".join(f"- {k}" for k in kinds)
+    )
+    chunk = Chunk("c", "s", "document", "Arthritis", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("- Osteoarthritis"))
+    first, last = excerpts.window(found, best, {best})
+    quoted = excerpts.quote(chunk, found, (first, last))
+    assert "Types of arthritis include\n" in quoted, quoted
+    assert quoted.endswith(kinds[-1]), quoted
+
+
 def test_an_excerpt_never_opens_inside_a_list():
     """A chunk that starts mid-list: the excerpt starts after the list, not at "- Dehydration"."""
     text = CRAMPS[CRAMPS.index("- Dehydration") :]

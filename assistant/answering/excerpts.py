@@ -163,7 +163,13 @@ def _outside_list(found: list[Unit], first: int, best: int) -> int:
 
 
 def _item(found: list[Unit], i: int) -> bool:
-    return 0 <= i < len(found) and bool(_LIST_ITEM.match(found[i].text))
+    """Whether unit `i` is in a list item: on a line that opens with a list marker (an item
+    can hold more than one sentence)."""
+    if not 0 <= i < len(found):
+        return False
+    while i > 0 and found[i - 1].paragraph == found[i].paragraph:
+        i -= 1
+    return bool(_LIST_ITEM.match(found[i].text))
 
 
 def _units(found: list[Unit], first: int, last: int) -> float:
