@@ -325,3 +325,40 @@ def test_holding_every_word_lets_a_passage_in_but_does_not_rank_it_first():
     # Without the bonus, the order is the passages' own.
     plain = answerer("which exercises rebuild hip strength", [Passage(lucky, 0.75), passages[1]])
     assert plain.sources[0].source_id == "lucky"
+
+
+FIBROMYALGIA = (
+    "Fibromyalgia is a disorder that causes muscle pain and fatigue. People with fibromyalgia "
+    'have "tender points" on the body. Tender points are specific places on the neck, '
+    "shoulders, back, hips, arms, and legs. These points hurt when pressure is put on them. "
+    "People with fibromyalgia may also have other symptoms, such as\n- Trouble sleeping\n"
+    "- Morning stiffness\n- Headaches\n- Painful menstrual periods\n"
+    "- Tingling or numbness in hands and feet\n"
+    '- Problems with thinking and memory (sometimes called "fibro fog")\n'
+    "No one knows what causes fibromyalgia. Anyone can get it, but it is most common in "
+    "middle-aged women."
+)
+
+
+def test_the_sentence_that_holds_the_question_in_its_order_is_the_answer(embedder):
+    """MedlinePlus's fibromyalgia page: the model alone ties "Fibromyalgia is a disorder that
+    causes…" with "No one knows what causes fibromyalgia"; the question's words in its own
+    order settle it."""
+    from assistant.records import Passage
+
+    chunk = Chunk("c", "mplus", "document", "Fibromyalgia", FIBROMYALGIA, 0, 0, len(FIBROMYALGIA))
+    answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
+    answer = answerer("what causes fibromyalgia", [Passage(chunk, 0.9)])
+    assert "**No one knows what causes fibromyalgia.**" in answer.text
+
+
+def test_a_sentence_holds_the_question_s_word_pairs_in_order_or_not():
+    held = extractive._pairs_held(
+        "what causes fibromyalgia?",
+        [
+            "No one knows what causes fibromyalgia.",
+            "Fibromyalgia is a disorder that causes muscle pain and fatigue.",
+            "Doctors are not sure what causes the pain of fibromyalgia.",
+        ],
+    )
+    assert held == [1.0, 0.0, 0.0]

@@ -3,6 +3,7 @@ excerpt (see `assistant.markup`), and at most two more from other sources that a
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -29,6 +30,10 @@ PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
 SENTENCE_WEIGHT = 0.3  # its best sentence's fit to the question
 HEADING_WEIGHT = 0.2  # a title or section heading that names what was asked says "answer here"
 EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this close to the lead
+# A sentence holding the question's words in the question's order ("what causes fibromyalgia"
+# in "No one knows what causes fibromyalgia") fits it this much better when it holds all its
+# word pairs: the embedding alone ties it with "Fibromyalgia is a disorder that causes…".
+PHRASE_WEIGHT = 0.2
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
@@ -130,6 +135,9 @@ class ExtractiveAnswerer:
         candidates = self._shortlist(question, candidates, relevant)
         vector = self.embedder.query_vector(question)
         similarity = self._sentence_vectors([c.sentence for c in candidates]) @ vector
+        similarity = similarity + PHRASE_WEIGHT * np.array(
+            _pairs_held(question, [c.sentence for c in candidates])
+        )
         # New material first: what earlier answers quoted counts for less.
         similarity = similarity - SEEN_PENALTY * np.array(
             [sentence_key(c.sentence) in seen for c in candidates]
@@ -205,6 +213,20 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
         )
         judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked))
     return sorted(judged, key=lambda j: -j.score)
+
+
+def _pairs_held(question: str, sentences: list[str]) -> list[float]:
+    """For each sentence, the share of the question's neighbouring word pairs (stop words
+    aside) that stand next to each other in it too."""
+    asked = terms(question, _IGNORED)
+    pairs = set(pairwise(asked))
+    if not pairs:
+        return [0.0] * len(sentences)
+    held = []
+    for sentence in sentences:
+        words = terms(sentence, _IGNORED)
+        held.append(len(pairs & set(pairwise(words))) / len(pairs))
+    return held
 
 
 def _without_seen(
