@@ -362,3 +362,39 @@ def test_a_sentence_holds_the_question_s_word_pairs_in_order_or_not():
         ],
     )
     assert held == [1.0, 0.0, 0.0]
+
+
+def test_a_chunk_and_the_next_one_of_its_section_are_read_as_one_passage():
+    """MedlinePlus's bursitis page in two chunks: the first ranks higher, the answer to "what
+    if it doesn't improve" is in the second. Read as one passage, the excerpt quotes it, once."""
+    from fake_embedder import FakeEmbedder
+
+    from assistant.records import Passage
+
+    text = (
+        "Bursitis occurs when a bursa becomes inflamed. People get bursitis by overusing a "
+        "joint. It usually occurs at the knee or elbow. Symptoms of bursitis include pain and "
+        "swelling. Treatment of bursitis includes rest, pain medicines, or ice. If there is no "
+        "improvement, your doctor may inject a drug into the area around the swollen bursa."
+    )
+    cut = text.index("Treatment of")
+    one = Chunk(
+        "b-0",
+        "bursitis",
+        "document",
+        "Bursitis",
+        text[: text.index(" If there")],
+        0,
+        0,
+        text.index(" If there"),
+    )
+    two = Chunk("b-1", "bursitis", "document", "Bursitis", text[cut:], 1, cut, len(text))
+    following = {"b-0": two}.get
+    question = "will the doctor inject a drug into the bursa if there is no improvement"
+    passages = [Passage(one, 0.8), Passage(two, 0.5)]
+    alone = ExtractiveAnswerer(FakeEmbedder(), min_relevance=0.2)
+    joined = ExtractiveAnswerer(FakeEmbedder(), 0.2, following=lambda c: following(c.chunk_id))
+    answer = joined(question, passages)
+    assert "**If there is no improvement" in answer.text
+    assert len(answer.sources) == 1 and answer.sources[0].quote in text
+    assert "If there is no improvement" not in alone(question, passages).sources[0].quote

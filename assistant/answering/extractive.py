@@ -114,7 +114,8 @@ class ExtractiveAnswerer:
         is relevant enough. `seen` holds sentences earlier answers quoted (normalised by
         `sentence_key`): they count for less, and an excerpt that would only repeat them is
         left out; when nothing new is left, the answer says so."""
-        relevant = [p for p in passages if p.score >= self.min_relevance][: self.max_passages]
+        relevant = [p for p in passages if p.score >= self.min_relevance]
+        relevant = self._consecutive_joined(relevant)[: self.max_passages]
         if not relevant:
             return refusal()
         found = [excerpts.units(p.chunk) for p in relevant]
@@ -164,6 +165,34 @@ class ExtractiveAnswerer:
                 made.append(excerpt)
                 sources.add(other.source_id)
         return cite_excerpts(made)
+
+    def _consecutive_joined(self, passages: list[Passage]) -> list[Passage]:
+        """`passages` with a chunk and the chunk after it in its section read as one passage,
+        where the better of the two stood: the answer may start in one and go on in the next
+        ("Treatment of bursitis includes…" then "If there is no improvement…")."""
+        if self.following is None or len(passages) < 2:
+            return passages
+        at = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
+        merged: dict[int, Passage] = {}
+        gone: set[int] = set()
+        for i, p in enumerate(passages):
+            if i in gone:
+                continue
+            current = merged.get(i, p)
+            after = self.following(p.chunk)
+            j = at.get(after.chunk_id) if after is not None else None
+            if j is None or j in gone or j == i:
+                continue
+            nxt = merged.get(j, passages[j])
+            longer = excerpts.joined(current.chunk, nxt.chunk)
+            if longer is None:
+                continue
+            keep, drop = min(i, j), max(i, j)
+            better = max(current, nxt, key=lambda x: x.score)
+            merged[keep] = Passage(longer, better.score, better.about)
+            merged.pop(drop, None)
+            gone.add(drop)
+        return [merged.get(i, p) for i, p in enumerate(passages) if i not in gone]
 
     def _excerpt(
         self, passage: Passage, units: list, judged: "_Judged", seen: frozenset[str]
