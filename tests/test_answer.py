@@ -398,3 +398,30 @@ def test_a_chunk_and_the_next_one_of_its_section_are_read_as_one_passage():
     assert "**If there is no improvement" in answer.text
     assert len(answer.sources) == 1 and answer.sources[0].quote in text
     assert "If there is no improvement" not in alone(question, passages).sources[0].quote
+
+
+RESTLESS_LEGS = (
+    "Restless legs syndrome (RLS) causes a powerful urge to move your legs. Your legs become "
+    "uncomfortable when you are lying down or sitting. Some people describe it as a creeping, "
+    "crawling, tingling, or burning sensation. Moving makes your legs feel better, but not for "
+    "long. RLS can make it hard to fall asleep and stay asleep. In most cases, there is no known "
+    "cause for RLS. In other cases, RLS is caused by a disease or condition, such as anemia or "
+    "pregnancy. Some medicines can also cause temporary RLS. Caffeine, tobacco, and alcohol may "
+    "make symptoms worse. Lifestyle changes, such as regular sleep habits, relaxation "
+    "techniques, and moderate exercise during the day can help. If those don't work, medicines "
+    "may reduce the symptoms of RLS."
+)
+
+
+def test_the_clause_that_asks_picks_the_sentence_that_answers(embedder, monkeypatch):
+    """MedlinePlus's restless legs page: the whole question is about restless legs and sleep,
+    its last clause asks what helps without medication; the answer marks what helps."""
+    from assistant.records import Passage
+
+    chunk = Chunk("c", "mplus", "document", "Restless Legs", RESTLESS_LEGS, 0, 0, 1000)
+    question = "restless legs is stopping me sleeping, anything i can try without medication"
+    answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
+    answer = answerer(question, [Passage(chunk, 0.9)])
+    assert "**Lifestyle changes, such as regular sleep habits" in answer.text
+    monkeypatch.setattr(extractive, "CLAUSE_WEIGHT", 0.0)
+    assert "**Lifestyle changes" not in answerer(question, [Passage(chunk, 0.9)]).text

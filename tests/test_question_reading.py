@@ -1,7 +1,7 @@
 """How a question is read before it is answered: long stories condensed, follow-ups that name no
 subject of their own, and words the podcast never mentions."""
 
-from assistant.answering.condense import asking_part, condense
+from assistant.answering.condense import asking_clause, asking_part, condense
 from assistant.answering.coverage import nearest_label, unmentioned
 from assistant.answering.followup import carry_topic
 from assistant.markup import NOTE
@@ -42,6 +42,16 @@ def test_a_short_question_is_left_as_it_is():
     assert condense("why isn't my piriformis stretch working?", lambda w: 0.01) == (
         "why isn't my piriformis stretch working?"
     )
+
+
+def test_the_clause_that_asks_is_found_when_the_question_holds_more():
+    assert asking_clause("calf cramps at night keep waking me up, how do i make them stop") == (
+        "how do i make them stop"
+    )
+    story_end = "restless legs is stopping me sleeping, anything i can try without medication"
+    assert asking_clause(story_end) == "anything i can try without medication"
+    assert asking_clause("what causes fibromyalgia?") is None  # the question is all clause
+    assert asking_clause("knee pain, stairs") is None  # nothing in it asks
 
 
 def test_a_follow_up_without_a_pronoun_or_a_subject_carries_the_topic():

@@ -39,6 +39,19 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
+_CLAUSE_END = re.compile(r"[,;.!?]+\s*|\s+-\s+")
+
+
+def asking_clause(question: str) -> str | None:
+    """The clause of a question that asks, when the question holds more than that ("calf
+    cramps at night keep waking me up, how do i make them stop"); None when it is all one."""
+    clauses = [c.strip() for c in _CLAUSE_END.split(question) if c and c.strip()]
+    asked = [c for c in clauses if _ASKS.match(c) and len(c.split()) >= 3]
+    if len(clauses) < 2 or not asked:
+        return None
+    return asked[-1]
+
+
 def asking_part(question: str) -> str:
     """The part of `question` that asks: a long story's asking sentence, else all of it."""
     if len(question.split()) <= LONG_WORDS:

@@ -8,6 +8,7 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.answering import excerpts
+from assistant.answering.condense import asking_clause
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
 from assistant.markup import unmarked
@@ -34,6 +35,9 @@ EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this clos
 # in "No one knows what causes fibromyalgia") fits it this much better when it holds all its
 # word pairs: the embedding alone ties it with "Fibromyalgia is a disorder that causes…".
 PHRASE_WEIGHT = 0.2
+# A sentence's fit to a question that holds more than its asking clause is mixed from its fit
+# to the whole question and to that clause, this much the clause's.
+CLAUSE_WEIGHT = 0.6
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
@@ -136,6 +140,14 @@ class ExtractiveAnswerer:
         candidates = self._shortlist(question, candidates, relevant)
         vector = self.embedder.query_vector(question)
         similarity = self._sentence_vectors([c.sentence for c in candidates]) @ vector
+        clause = asking_clause(question)
+        if clause:
+            # "calf cramps at night keep waking me up, how do i make them stop": the whole
+            # question is about cramps; the clause says what is asked of them.
+            fit = self._sentence_vectors(
+                [c.sentence for c in candidates]
+            ) @ self.embedder.query_vector(clause)
+            similarity = (1 - CLAUSE_WEIGHT) * similarity + CLAUSE_WEIGHT * fit
         similarity = similarity + PHRASE_WEIGHT * np.array(
             _pairs_held(question, [c.sentence for c in candidates])
         )
