@@ -138,25 +138,9 @@ class ExtractiveAnswerer:
         if seen and all(sentence_key(c.sentence) in seen for c in candidates):
             return all_said()
         candidates = self._shortlist(question, candidates, relevant)
-        vector = self.embedder.query_vector(question)
-        similarity = self._sentence_vectors([c.sentence for c in candidates]) @ vector
-        clause = asking_clause(question)
-        if clause:
-            # "calf cramps at night keep waking me up, how do i make them stop": the whole
-            # question is about cramps; the clause says what is asked of them.
-            fit = self._sentence_vectors(
-                [c.sentence for c in candidates]
-            ) @ self.embedder.query_vector(clause)
-            similarity = (1 - CLAUSE_WEIGHT) * similarity + CLAUSE_WEIGHT * fit
-        similarity = similarity + PHRASE_WEIGHT * np.array(
-            _pairs_held(question, [c.sentence for c in candidates])
-        )
-        # New material first: what earlier answers quoted counts for less.
-        similarity = similarity - SEEN_PENALTY * np.array(
-            [sentence_key(c.sentence) in seen for c in candidates]
-        )
+        similarity = self._fit(question, [c.sentence for c in candidates], seen)
         headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
-        heading_fit = self._sentence_vectors(headings) @ vector
+        heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
         judged = [
             j
             for j in _judge(relevant, candidates, similarity, heading_fit)
@@ -177,6 +161,21 @@ class ExtractiveAnswerer:
                 made.append(excerpt)
                 sources.add(other.source_id)
         return cite_excerpts(made)
+
+    def _fit(self, question: str, sentences: list[str], seen: frozenset[str]) -> np.ndarray:
+        """How well each sentence answers `question`: the embedding's fit, to the clause that
+        asks as well as to the whole question, plus the question's word pairs it holds, less
+        for a sentence the chat already showed (new material first)."""
+        vectors = self._sentence_vectors(sentences)
+        fit = vectors @ self.embedder.query_vector(question)
+        clause = asking_clause(question)
+        if clause:
+            # "calf cramps at night keep waking me up, how do i make them stop": the whole
+            # question is about cramps; the clause says what is asked of them.
+            asked = vectors @ self.embedder.query_vector(clause)
+            fit = (1 - CLAUSE_WEIGHT) * fit + CLAUSE_WEIGHT * asked
+        fit = fit + PHRASE_WEIGHT * np.array(_pairs_held(question, sentences))
+        return fit - SEEN_PENALTY * np.array([sentence_key(s) in seen for s in sentences])
 
     def _consecutive_joined(self, passages: list[Passage]) -> list[Passage]:
         """`passages` with a chunk and the chunk after it in its section read as one passage,
