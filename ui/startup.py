@@ -203,10 +203,13 @@ class Deferred:
 
 
 def warmed(assistant):
-    """The assistant with its keyword index built and the model run once, so the first
-    question does not pay for either."""
+    """The assistant with its keyword index built, the model run once and the word lexicon
+    loaded, so the first question does not pay for them."""
+    from assistant.answering import coverage
+
     assistant.retriever.keyword.refresh()
     assistant.embedder.encode(["warming up"])
+    coverage.warm_up()
     return assistant
 
 

@@ -11,6 +11,7 @@ subject).
 
 from collections.abc import Callable
 
+from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
 from assistant.answering.condense import asking_part
@@ -35,9 +36,21 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
             and not w.isdigit()
             and zipf_frequency(w, "en") < EVERYDAY_ZIPF
             and not known(w)
+            and can_name_a_thing(w)
         ):
             found.append(w)
     return found
+
+
+def can_name_a_thing(word: str) -> bool:
+    """Whether `word` can be a noun: English knows it as one, or does not know it at all."""
+    kinds = getAllLemmas(word)
+    return not kinds or "NOUN" in kinds or "PROPN" in kinds
+
+
+def warm_up() -> None:
+    """Load the lexicon behind `can_name_a_thing` (half a second), so no question waits for it."""
+    can_name_a_thing("warming")
 
 
 def nearest_label(words: list[str]) -> str:
