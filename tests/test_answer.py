@@ -341,15 +341,35 @@ FIBROMYALGIA = (
 
 
 def test_the_sentence_that_holds_the_question_in_its_order_is_the_answer(embedder):
-    """MedlinePlus's fibromyalgia page: the model alone ties "Fibromyalgia is a disorder that
-    causes…" with "No one knows what causes fibromyalgia"; the question's words in its own
-    order settle it."""
+    """MedlinePlus's fibromyalgia page: the model scores "Fibromyalgia is a disorder that
+    causes…" and "No one knows what causes fibromyalgia" within a hair of each other; the
+    answer marks the one that says what causes it."""
     from assistant.records import Passage
 
     chunk = Chunk("c", "mplus", "document", "Fibromyalgia", FIBROMYALGIA, 0, 0, len(FIBROMYALGIA))
     answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
     answer = answerer("what causes fibromyalgia", [Passage(chunk, 0.9)])
     assert "**No one knows what causes fibromyalgia.**" in answer.text
+
+
+def test_word_pairs_in_the_question_s_order_settle_a_tie(monkeypatch):
+    """Two sentences of the same words (the fake embedder gives them one vector): only the one
+    with "causes fibromyalgia" in the question's order is marked; without the pairs, the tie
+    marks both."""
+    from fake_embedder import FakeEmbedder
+
+    from assistant.records import Passage
+
+    text = (
+        "Doctors know well what causes fibromyalgia pain in most people. "
+        "Fibromyalgia pain in most people causes what doctors know well."
+    )
+    chunk = Chunk("c", "s", "document", "Pain", text, 0, 0, len(text))
+    answerer = ExtractiveAnswerer(FakeEmbedder(), min_relevance=0.2)
+    answer = answerer("what causes fibromyalgia", [Passage(chunk, 0.9)]).text
+    assert "**Doctors know well what causes" in answer and "**Fibromyalgia pain" not in answer
+    monkeypatch.setattr(extractive, "PHRASE_WEIGHT", 0.0)
+    assert "**Fibromyalgia pain" in answerer("what causes fibromyalgia", [Passage(chunk, 0.9)]).text
 
 
 def test_a_sentence_holds_the_question_s_word_pairs_in_order_or_not():
@@ -418,10 +438,86 @@ def test_the_clause_that_asks_picks_the_sentence_that_answers(embedder, monkeypa
     its last clause asks what helps without medication; the answer marks what helps."""
     from assistant.records import Passage
 
-    chunk = Chunk("c", "mplus", "document", "Restless Legs", RESTLESS_LEGS, 0, 0, 1000)
+    size = len(RESTLESS_LEGS)
+    chunk = Chunk("c", "mplus", "document", "Restless Legs", RESTLESS_LEGS, 0, 0, size)
     question = "restless legs is stopping me sleeping, anything i can try without medication"
     answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
     answer = answerer(question, [Passage(chunk, 0.9)])
     assert "**Lifestyle changes, such as regular sleep habits" in answer.text
     monkeypatch.setattr(extractive, "CLAUSE_WEIGHT", 0.0)
     assert "**Lifestyle changes" not in answerer(question, [Passage(chunk, 0.9)]).text
+
+
+SECTION = " ".join(
+    f"Part {n} of the stretching section says one thing about hips and backs and knees."
+    for n in range(9)
+)
+
+
+def _thirds() -> list[Chunk]:
+    """SECTION in three chunks that meet: each starts where the one before ends."""
+    cuts = [0, SECTION.index("Part 3"), SECTION.index("Part 6"), len(SECTION)]
+    return [
+        Chunk(f"k-{i}", "s", "document", "Hips", SECTION[a:b], i, a, b)
+        for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))
+    ]
+
+
+def test_chunks_that_follow_each_other_are_read_as_one_whatever_their_order():
+    from itertools import permutations
+
+    from assistant.records import Passage
+
+    chunks = _thirds()
+    following = {c.chunk_id: n for c, n in zip(chunks, chunks[1:], strict=False)}
+    for order in permutations(range(3)):
+        passages = [Passage(chunks[i], 0.5 + 0.1 * i) for i in order]
+        read = excerpts.runs_joined(passages, lambda c: following.get(c.chunk_id))
+        assert len(read) == 1, order
+        assert read[0].chunk.text == SECTION and read[0].score == 0.7
+
+
+def test_a_quote_read_across_chunks_is_cited_as_the_chunk_it_starts_in():
+    """So its link highlights the passage that holds it, not the chunk before."""
+    from fake_embedder import FakeEmbedder
+
+    from assistant.records import Passage
+
+    chunks = _thirds()
+    following = {c.chunk_id: n for c, n in zip(chunks, chunks[1:], strict=False)}
+    whole = excerpts.joined(excerpts.joined(chunks[0], chunks[1]), chunks[2])
+    follow = lambda c: following.get(c.chunk_id)  # noqa: E731
+    for chunk in chunks:
+        assert excerpts.chunk_at(whole, chunk.start_char + 1, follow) == chunk.chunk_id
+    answerer = ExtractiveAnswerer(FakeEmbedder(), 0.2, following=follow)
+    passages = [Passage(chunks[2], 0.9), Passage(chunks[0], 0.6), Passage(chunks[1], 0.5)]
+    for source in answerer("what does part 7 say", passages).sources:
+        start = SECTION.index(source.quote)
+        cited = next(c for c in chunks if c.chunk_id == source.chunk_id)
+        assert cited.start_char <= start < cited.end_char
+
+
+def test_trimming_an_excerpt_keeps_a_list_s_lead_in_and_its_last_items():
+    items = [f"Symptom number {n}" for n in range(16)]
+    text = (
+        "Lumbar stenosis narrows the space in the lower spine and presses on the nerves there. "
+        "Symptoms often come on slowly over many years. Common symptoms include\n"
+        + "".join(f"- {i}\n" for i in items)
+        + "These symptoms usually get better when you bend forward or sit down."
+    )
+    chunk = Chunk("c", "s", "document", "Stenosis", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    span = excerpts.window(found, len(found) - 1, {len(found) - 1})
+    assert excerpts.quote(chunk, found, span).startswith("Common symptoms include\n")
+    treatments = [f"Treatment number {n}" for n in range(12)]
+    text = (
+        "Sciatica is pain along the sciatic nerve from the lower back down the leg. It usually "
+        "affects one side of the body and can be mild or severe. Most people get better in a "
+        "few weeks without surgery. Treatments that can help include:\n"
+        + "\n".join(f"- {t}" for t in treatments)
+    )
+    chunk = Chunk("c", "s", "document", "Sciatica", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    lead_in = next(i for i, u in enumerate(found) if u.text.startswith("Treatments that"))
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, lead_in, {lead_in}))
+    assert quoted.endswith(treatments[-1]), quoted

@@ -52,6 +52,13 @@ def test_the_clause_that_asks_is_found_when_the_question_holds_more():
     assert asking_clause(story_end) == "anything i can try without medication"
     assert asking_clause("what causes fibromyalgia?") is None  # the question is all clause
     assert asking_clause("knee pain, stairs") is None  # nothing in it asks
+    # "when", "where", "which" and "who" also set a scene: such a clause asks only when it
+    # ends in "?" or ends the question.
+    assert asking_clause("when i squat, my knee clicks") is None
+    assert asking_clause("my back hurts - when should i see a doctor") == (
+        "when should i see a doctor"
+    )
+    assert asking_clause("  ,,, ?!? ") is None
 
 
 def test_a_follow_up_without_a_pronoun_or_a_subject_carries_the_topic():

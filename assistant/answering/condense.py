@@ -39,14 +39,25 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
-_CLAUSE_END = re.compile(r"[,;.!?]+\s*|\s+-\s+")
+_CLAUSE = re.compile(r"([^,;.!?]+?)(?:\s+-\s+|([,;.!?]+)|$)")
+# Openers that start a question, or just as often a clause that sets the scene ("when i squat,
+# my knee clicks"): such a clause asks only when it ends in "?" or ends the question.
+_SCENE = re.compile(r"^\s*(?:when|where|which|who)\b", re.I)
 
 
 def asking_clause(question: str) -> str | None:
     """The clause of a question that asks, when the question holds more than that ("calf
     cramps at night keep waking me up, how do i make them stop"); None when it is all one."""
-    clauses = [c.strip() for c in _CLAUSE_END.split(question) if c and c.strip()]
-    asked = [c for c in clauses if _ASKS.match(c) and len(c.split()) >= 3]
+    spaced = " ".join(question.split())  # one space between words keeps the scan linear
+    clauses = [(m[1].strip(), "?" in (m[2] or "")) for m in _CLAUSE.finditer(spaced)]
+    clauses = [(c, q) for c, q in clauses if c]
+    asked = [
+        c
+        for n, (c, ends_in_question) in enumerate(clauses, 1)
+        if _ASKS.match(c)
+        and len(c.split()) >= 3
+        and (ends_in_question or n == len(clauses) or not _SCENE.match(c))
+    ]
     if len(clauses) < 2 or not asked:
         return None
     return asked[-1]

@@ -8,11 +8,12 @@ kept, so an excerpt does not say the opposite of its page.
 """
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from assistant import markup
 from assistant.moments import joined_times
-from assistant.records import Chunk
+from assistant.records import Chunk, Passage
 from assistant.text import sentence_spans
 
 # Openers that lean on the sentence before: quoted alone they dangle.
@@ -91,7 +92,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     ]
     first, last = min([first, *near]), max([last, *near])
     keep_from = first
-    if found[last].text.rstrip().endswith(":") or _item(found, last + 1):
+    if found[last].text.rstrip().endswith(":") or _on_item_line(found, last + 1):
         # A list follows: keep its items (a list without its items, or cut short, misleads).
         while (
             last + 1 < len(found)
@@ -99,7 +100,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             and _units(found, first, last) < MAX_UNITS
         ):
             last += 1
-            if _item(found, last) and not _item(found, last + 1):
+            if _on_item_line(found, last) and not _on_item_line(found, last + 1):
                 break  # the list's last item
     while (
         _words(found, first, last) < MIN_EXCERPT_WORDS
@@ -116,12 +117,14 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     while first < best and _LEANS_BACK.match(found[first].text):
         first += 1  # an opener with nothing before it to lean on would dangle
     first = _outside_list(found, first, best)
+    # Trimming the front stops at what the answer needs, a list's lead-in included.
+    keep_from = min(keep_from, _outside_list(found, keep_from, best))
     if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
         last += 1
     while _units(found, first, last) > MAX_UNITS or _words(found, first, last) > MAX_WORDS:
-        if first < keep_from and last <= best + 1:
-            # The sentences before the answer only round it out; the one after it often
-            # finishes it ("Treatments include…" after "Doctors diagnose…"): the front goes.
+        if first < keep_from:
+            # The sentences before the answer only round it out; what follows it finishes
+            # it ("Treatments include…" after "Doctors diagnose…", a list's last items).
             first += 1
             while first < keep_from and (
                 _LEANS_BACK.match(found[first].text) or _item(found, first)
@@ -137,10 +140,10 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
 def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
     """Where an excerpt cut inside a list (or right after its lead-in) ends instead: before
     the lead-in, when that keeps the answering sentence; a list cut short reads as whole."""
-    if not _item(found, last + 1):
+    if not _on_item_line(found, last + 1):
         return last
     lead = last
-    while lead > best and _item(found, lead):
+    while lead > best and _on_item_line(found, lead):
         lead -= 1
     if lead <= best or _TURNS.match(found[lead].text):
         return last  # the answer, or a turn of the thought ("However, …:"), needs the list
@@ -163,13 +166,18 @@ def _outside_list(found: list[Unit], first: int, best: int) -> int:
 
 
 def _item(found: list[Unit], i: int) -> bool:
-    """Whether unit `i` is in a list item: on a line that opens with a list marker (an item
-    can hold more than one sentence)."""
+    """Whether unit `i` opens a list item."""
+    return 0 <= i < len(found) and bool(_LIST_ITEM.match(found[i].text))
+
+
+def _on_item_line(found: list[Unit], i: int) -> bool:
+    """Whether unit `i` is on a list item's line: an item can hold more than one sentence, and
+    a list is not over until its line is."""
     if not 0 <= i < len(found):
         return False
     while i > 0 and found[i - 1].paragraph == found[i].paragraph:
         i -= 1
-    return bool(_LIST_ITEM.match(found[i].text))
+    return _item(found, i)
 
 
 def _units(found: list[Unit], first: int, last: int) -> float:
@@ -217,6 +225,66 @@ def joined(chunk: Chunk, after: Chunk) -> Chunk | None:
     return replace(
         chunk, text=text, end_char=after.end_char, end_seconds=after.end_seconds, times=times
     )
+
+
+MAX_CHAIN = 50  # chunks followed along a section at most (a damaged index can't loop)
+
+
+def _chain(chunk: Chunk, following: Callable[[Chunk], Chunk | None]) -> Iterator[Chunk]:
+    """The chunks after `chunk` in its section, in order."""
+    after = following(chunk)
+    for _ in range(MAX_CHAIN):
+        if after is None:
+            return
+        yield after
+        after = following(after)
+
+
+def chunk_beyond(chunk: Chunk, following: Callable[[Chunk], Chunk | None]) -> Chunk | None:
+    """The first chunk of the section that goes on past `chunk`'s end (which may already hold
+    the chunks after it, read as one)."""
+    return next((c for c in _chain(chunk, following) if c.end_char > chunk.end_char), None)
+
+
+def chunk_at(chunk: Chunk, start: int, following: Callable[[Chunk], Chunk | None]) -> str:
+    """The id of the chunk a quote starting at source offset `start` starts in: `chunk`'s own,
+    or, for chunks read as one, the last of them that starts at or before it."""
+    cited = chunk.chunk_id
+    for after in _chain(chunk, following):
+        if after.start_char > start:
+            break
+        cited = after.chunk_id
+    return cited
+
+
+def runs_joined(
+    passages: list[Passage], following: Callable[[Chunk], Chunk | None]
+) -> list[Passage]:
+    """`passages` with chunks that follow each other in a section read as one passage, placed
+    where the best of them stood and scored as it was: the answer may start in one chunk and
+    go on in the next ("Treatment of bursitis includes…" then "If there is no improvement…")."""
+    at = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
+    nxt: dict[int, int] = {}
+    for i, p in enumerate(passages):
+        after = following(p.chunk)
+        j = at.get(after.chunk_id) if after is not None else None
+        if j is not None and j != i:
+            nxt[i] = j
+    merged: dict[int, Passage] = {}
+    gone: set[int] = set()
+    for head in (i for i in range(len(passages)) if i not in nxt.values()):
+        run, chunk = [head], passages[head].chunk
+        while run[-1] in nxt and nxt[run[-1]] not in run:
+            longer = joined(chunk, passages[nxt[run[-1]]].chunk)
+            if longer is None:
+                break
+            run.append(nxt[run[-1]])
+            chunk = longer
+        if len(run) > 1:
+            best = max((passages[j] for j in run), key=lambda p: p.score)
+            merged[min(run)] = Passage(chunk, best.score, best.about)
+            gone.update(j for j in run if j != min(run))
+    return [merged.get(i, p) for i, p in enumerate(passages) if i not in gone]
 
 
 def quote(chunk: Chunk, found: list[Unit], span: tuple[int, int]) -> str:

@@ -2,7 +2,7 @@
 excerpt (see `assistant.markup`), and at most two more from other sources that add to it."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
@@ -119,7 +119,9 @@ class ExtractiveAnswerer:
         `sentence_key`): they count for less, and an excerpt that would only repeat them is
         left out; when nothing new is left, the answer says so."""
         relevant = [p for p in passages if p.score >= self.min_relevance]
-        relevant = self._consecutive_joined(relevant)[: self.max_passages]
+        if self.following is not None:
+            relevant = excerpts.runs_joined(relevant, self.following)
+        relevant = relevant[: self.max_passages]
         if not relevant:
             return refusal()
         found = [excerpts.units(p.chunk) for p in relevant]
@@ -177,34 +179,6 @@ class ExtractiveAnswerer:
         fit = fit + PHRASE_WEIGHT * np.array(_pairs_held(question, sentences))
         return fit - SEEN_PENALTY * np.array([sentence_key(s) in seen for s in sentences])
 
-    def _consecutive_joined(self, passages: list[Passage]) -> list[Passage]:
-        """`passages` with a chunk and the chunk after it in its section read as one passage,
-        where the better of the two stood: the answer may start in one and go on in the next
-        ("Treatment of bursitis includes…" then "If there is no improvement…")."""
-        if self.following is None or len(passages) < 2:
-            return passages
-        at = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
-        merged: dict[int, Passage] = {}
-        gone: set[int] = set()
-        for i, p in enumerate(passages):
-            if i in gone:
-                continue
-            current = merged.get(i, p)
-            after = self.following(p.chunk)
-            j = at.get(after.chunk_id) if after is not None else None
-            if j is None or j in gone or j == i:
-                continue
-            nxt = merged.get(j, passages[j])
-            longer = excerpts.joined(current.chunk, nxt.chunk)
-            if longer is None:
-                continue
-            keep, drop = min(i, j), max(i, j)
-            better = max(current, nxt, key=lambda x: x.score)
-            merged[keep] = Passage(longer, better.score, better.about)
-            merged.pop(drop, None)
-            gone.add(drop)
-        return [merged.get(i, p) for i, p in enumerate(passages) if i not in gone]
-
     def _excerpt(
         self, passage: Passage, units: list, judged: "_Judged", seen: frozenset[str]
     ) -> tuple[str, Passage, str]:
@@ -212,7 +186,7 @@ class ExtractiveAnswerer:
         if span[1] == len(units) - 1 and self.following is not None:
             # The window reaches the chunk's end: the thought may go on in the next chunk
             # ("Walk us through the bird dog…" is answered after the chunk boundary).
-            after = self.following(passage.chunk)
+            after = excerpts.chunk_beyond(passage.chunk, self.following)
             longer = excerpts.joined(passage.chunk, after) if after else None
             if longer is not None:
                 passage = Passage(longer, passage.score, passage.about)
@@ -221,6 +195,12 @@ class ExtractiveAnswerer:
         span = _without_seen(units, span, judged.best, seen)
         marked = {i for i in judged.marked if span[0] <= i <= span[1]}
         text = excerpts.render(passage.chunk, units, span, marked)
+        if self.following is not None:
+            # Read across chunks, the quote is cited as the chunk it starts in, so its link
+            # shows the passage that holds it.
+            start = passage.chunk.start_char + units[span[0]].start
+            cited = excerpts.chunk_at(passage.chunk, start, self.following)
+            passage = Passage(replace(passage.chunk, chunk_id=cited), passage.score, passage.about)
         return text, passage, excerpts.quote(passage.chunk, units, span)
 
 
@@ -258,6 +238,8 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
 def _pairs_held(question: str, sentences: list[str]) -> list[float]:
     """For each sentence, the share of the question's neighbouring word pairs (stop words
     aside) that stand next to each other in it too."""
+    # A condensed story's subject words follow its asking sentence rarest first, so their
+    # pairs are no listener's phrase; they rarely stand together in a sentence either.
     asked = terms(question, _IGNORED)
     pairs = set(pairwise(asked))
     if not pairs:
