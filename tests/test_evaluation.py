@@ -19,7 +19,7 @@ from assistant.evaluation import (
     evaluate,
     load_cases,
 )
-from assistant.records import Answer, Citation
+from assistant.records import Answer, Chunk, Citation
 from ui.cli import main
 
 QUESTIONS = REPO / "evals" / "questions.jsonl"
@@ -73,6 +73,24 @@ def test_citation_problems_are_all_found():
     assert "[3] cites no source" in problems
     assert "source 2 is listed but never cited" in problems
     assert "the quote of [2] is not in s" in problems
+
+
+def test_a_quote_must_start_in_the_chunk_it_cites():
+    """The link of a citation highlights its chunk: a quote from the next chunk is a problem."""
+    source = "Hips feed the back. Squats build strength. Hinges spare the spine."
+    cut = source.index("Squats")
+    chunks = [
+        Chunk("c1", "s", "document", "T", source[:cut], 0, 0, cut),
+        Chunk("c2", "s", "document", "T", source[cut:], 1, cut, len(source)),
+    ]
+    quote = "Hinges spare the spine."
+    right = Answer(f"{quote} [1]", False, [Citation(1, "s", "T", None, quote, "c2")])
+    wrong = Answer(f"{quote} [1]", False, [Citation(1, "s", "T", None, quote, "c1")])
+    assert citation_problems(right, lambda _: source, lambda _: chunks) == []
+    assert citation_problems(wrong, lambda _: source, lambda _: chunks) == [
+        "the quote of [1] does not start in the chunk it cites"
+    ]
+    assert citation_problems(wrong, lambda _: source) == []  # without the chunks, unchecked
 
 
 def test_an_answer_with_bad_citations_lowers_citation_validity(fake_shipped):

@@ -112,10 +112,15 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
-def citation_problems(answer: Answer, source_text: Callable[[str], str | None]) -> list[str]:
+def citation_problems(
+    answer: Answer,
+    source_text: Callable[[str], str | None],
+    chunks_of: Callable[[str], list] | None = None,
+) -> list[str]:
     """What is wrong with an answer's citations: a sentence without `[n]` (an excerpt of several
     sentences counts as one when it stands verbatim in what it cites), numbers with no source,
-    sources never cited, quotes not found verbatim in their source."""
+    sources never cited, quotes not found verbatim in their source, and (given the source's
+    chunks) a quote that does not start in the chunk it cites, where its link points."""
     if answer.refused or answer.urgent:
         return []
     problems = []
@@ -136,7 +141,21 @@ def citation_problems(answer: Answer, source_text: Callable[[str], str | None]) 
         text = source_text(source.source_id)
         if text is None or normalize_space(source.quote) not in normalize_space(text):
             problems.append(f"the quote of [{source.n}] is not in {source.source_id}")
+        elif chunks_of is not None and not _starts_in_chunk(source, text, chunks_of):
+            problems.append(f"the quote of [{source.n}] does not start in the chunk it cites")
     return problems
+
+
+def _starts_in_chunk(source, text: str, chunks_of: Callable[[str], list]) -> bool:
+    chunk = next((c for c in chunks_of(source.source_id) if c.chunk_id == source.chunk_id), None)
+    if chunk is None:
+        return False
+    at = text.find(source.quote)
+    while at != -1:  # the same words may stand more than once in a source
+        if chunk.start_char <= at < chunk.end_char:
+            return True
+        at = text.find(source.quote, at + 1)
+    return text.find(source.quote) == -1  # spacing differs: the verbatim check speaks for it
 
 
 def _is_excerpt(text: str, cited: list, source_text: Callable[[str], str | None]) -> bool:
@@ -204,7 +223,9 @@ def run_case(assistant, case: Case, answer: bool = True) -> CaseResult:
     if answer:
         reply = assistant.answer(case.question, history)
         result.refused, result.urgent, result.exact = reply.refused, reply.urgent, reply.exact
-        result.citation_problems = citation_problems(reply, _source_texts(assistant.store))
+        result.citation_problems = citation_problems(
+            reply, _source_texts(assistant.store), assistant.store.chunks_of
+        )
         previous = history[-1][1] if history else None
         for name, value in _answer_figures(case, reply, previous, assistant.store).items():
             setattr(result, name, value)
