@@ -477,8 +477,8 @@ def test_chunks_that_follow_each_other_are_read_as_one_whatever_their_order():
         assert read[0].chunk.text == SECTION and read[0].score == 0.7
 
 
-def test_a_quote_read_across_chunks_is_cited_as_the_chunk_it_starts_in():
-    """So its link highlights the passage that holds it, not the chunk before."""
+def test_a_quote_read_across_chunks_is_cited_as_the_chunk_of_its_answering_sentence():
+    """So its link highlights that sentence, not the chunk before."""
     from fake_embedder import FakeEmbedder
 
     from assistant.records import Passage
@@ -491,10 +491,11 @@ def test_a_quote_read_across_chunks_is_cited_as_the_chunk_it_starts_in():
         assert excerpts.chunk_at(whole, chunk.start_char + 1, follow) == chunk.chunk_id
     answerer = ExtractiveAnswerer(FakeEmbedder(), 0.2, following=follow)
     passages = [Passage(chunks[2], 0.9), Passage(chunks[0], 0.6), Passage(chunks[1], 0.5)]
-    for source in answerer("what does part 7 say", passages).sources:
-        start = SECTION.index(source.quote)
-        cited = next(c for c in chunks if c.chunk_id == source.chunk_id)
-        assert cited.start_char <= start < cited.end_char
+    answer = answerer("what does part 7 say", passages)
+    marked = next(iter(markup.marked(answer.text)))
+    assert marked.startswith("Part 7")
+    cited = next(c for c in chunks if c.chunk_id == answer.sources[0].chunk_id)
+    assert marked in cited.text
 
 
 def test_trimming_an_excerpt_keeps_a_list_s_lead_in_and_its_last_items():
@@ -521,3 +522,50 @@ def test_trimming_an_excerpt_keeps_a_list_s_lead_in_and_its_last_items():
     lead_in = next(i for i, u in enumerate(found) if u.text.startswith("Treatments that"))
     quoted = excerpts.quote(chunk, found, excerpts.window(found, lead_in, {lead_in}))
     assert quoted.endswith(treatments[-1]), quoted
+
+
+def test_items_of_two_sentences_are_one_list_and_a_lone_dash_paragraph_is_prose():
+    """An excerpt answering from a list's last item opens at the list's lead-in, not at the
+    second sentence of the item before; a paragraph that only opens with "- " is prose."""
+    text = (
+        "Low back pain usually gets better on its own within a few weeks for most people who "
+        "have it. Common treatments include:\n"
+        "- Rest the back for a day or two when the pain first starts and is at its worst. "
+        "Start moving gently again, a little more each day, as the pain allows you to, because "
+        "staying in bed for longer tends to slow recovery rather than speed it up.\n"
+        "- Ice the sore area for the first two days, twenty minutes at a time, several times a "
+        "day. Heat helps after that, with a warm bath or a heating pad on a low setting, and it "
+        "can loosen tight muscles in the lower back so that walking and bending feel easier.\n"
+        "- Take pain relievers such as ibuprofen or acetaminophen if you need them to keep "
+        "moving. Ask a pharmacist which one suits you best."
+    )
+    chunk = Chunk("c", "s", "document", "Back pain", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("- Take pain"))
+    span = excerpts.window(found, best, {best})
+    assert excerpts.quote(chunk, found, span).startswith("Common treatments include:")
+    prose = "Sciatica has many causes.\n- " + " ".join(
+        f"Cause {n} is described in this sentence." for n in range(14)
+    )
+    chunk = Chunk("c", "s", "document", "Sciatica", prose, 0, 0, len(prose))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("Cause 5"))
+    first, last = excerpts.window(found, best, {best})
+    assert last - first + 1 <= excerpts.MAX_UNITS  # sentences of prose, not a list's lines
+
+
+def test_chunks_read_as_one_still_go_on_into_the_next_chunk():
+    """Two retrieved chunks read as one, the answer at their end: the excerpt goes on into the
+    third chunk of the section, as it would from a single chunk."""
+    from fake_embedder import FakeEmbedder
+
+    from assistant.records import Passage
+
+    chunks = _thirds()
+    following = {c.chunk_id: n for c, n in zip(chunks, chunks[1:], strict=False)}
+    answerer = ExtractiveAnswerer(
+        FakeEmbedder(), 0.2, following=lambda c: following.get(c.chunk_id)
+    )
+    passages = [Passage(chunks[1], 0.9), Passage(chunks[0], 0.6)]
+    answer = answerer("what does part 5 say", passages)
+    assert "Part 6" in answer.sources[0].quote

@@ -75,8 +75,8 @@ def test_citation_problems_are_all_found():
     assert "the quote of [2] is not in s" in problems
 
 
-def test_a_quote_must_start_in_the_chunk_it_cites():
-    """The link of a citation highlights its chunk: a quote from the next chunk is a problem."""
+def test_a_quote_must_be_in_the_chunk_it_cites():
+    """The link of a citation highlights its chunk: a quote wholly in another is a problem."""
     source = "Hips feed the back. Squats build strength. Hinges spare the spine."
     cut = source.index("Squats")
     chunks = [
@@ -88,7 +88,7 @@ def test_a_quote_must_start_in_the_chunk_it_cites():
     wrong = Answer(f"{quote} [1]", False, [Citation(1, "s", "T", None, quote, "c1")])
     assert citation_problems(right, lambda _: source, lambda _: chunks) == []
     assert citation_problems(wrong, lambda _: source, lambda _: chunks) == [
-        "the quote of [1] does not start in the chunk it cites"
+        "the quote of [1] is outside the chunk it cites"
     ]
     assert citation_problems(wrong, lambda _: source) == []  # without the chunks, unchecked
 

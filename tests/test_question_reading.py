@@ -81,14 +81,20 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
     ]
     # Everyday words ("said", "idea") name no subject, known or not.
     assert unmentioned("my doctor said it is a good idea", known) == []
-    # Nor do words English knows only as verbs or adjectives; a noun, or a word English does
-    # not know at all, does.
-    asked = "how do i put my socks on without wrecking my wobbly back"
-    assert unmentioned(asked, lambda w: w != "wrecking" and w != "wobbly") == []
-    assert unmentioned("is a microdiscectomy or a mattress better", lambda w: False) == [
+    # Nor do verb forms ("settles") or a verb with its object ("wrecking my back"); a noun, an
+    # adjective, an activity or a word English does not know at all does.
+    new = {"settles", "wrecking", "rowing", "postpartum", "microdiscectomy", "mattress"}
+    unknown = lambda w: w not in new  # noqa: E731
+    assert unmentioned("should i rest until it settles, without wrecking my back", unknown) == []
+    assert unmentioned("is rowing bad after a postpartum injury", unknown) == [
+        "rowing",
+        "postpartum",
+    ]
+    assert unmentioned("is a microdiscectomy or a mattress better", unknown) == [
         "microdiscectomy",
         "mattress",
     ]
+    assert unmentioned("my chiro's adjustments", lambda w: w != "chiro") == ["chiro"]
 
 
 def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant):

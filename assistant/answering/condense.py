@@ -40,9 +40,14 @@ def _sentences(text: str) -> list[str]:
 
 
 _CLAUSE = re.compile(r"([^,;.!?]+?)(?:\s+-\s+|([,;.!?]+)|$)")
-# Openers that start a question, or just as often a clause that sets the scene ("when i squat,
-# my knee clicks"): such a clause asks only when it ends in "?" or ends the question.
-_SCENE = re.compile(r"^\s*(?:when|where|which|who)\b", re.I)
+# "when"/"where" and a subject set a scene ("when i squat, my knee clicks") as often as they
+# ask ("when should i see a doctor"): such a clause asks only when it ends in "?" or ends the
+# question.
+_SCENE = re.compile(
+    r"^\s*(?:when|where)\s+(?:i|i'm|im|my|we|our|you|your|it|it's|its|he|she|they|their|the|a|an|"
+    r"this|that)\b",
+    re.I,
+)
 
 
 def asking_clause(question: str) -> str | None:

@@ -9,6 +9,7 @@ everyday English word (wordfreq's Zipf scale: "said", "idea" and "went" say noth
 subject).
 """
 
+import threading
 from collections.abc import Callable
 
 from lemminflect import getAllLemmas
@@ -22,35 +23,50 @@ MAX_NAMED = 2  # words named in the label at most
 MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
 
 _DROP = FUNCTION_WORDS | STOPWORDS
+# Words after a verb that make it a doing, not a thing done: "wrecking my back".
+_OBJECT_LIST = "my the a an your his her their our its it them me this that these those"
+_OBJECTS = frozenset(_OBJECT_LIST.split())
+_LOADING = threading.Lock()
 
 
 def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     """The subject words of the question's asking part that the store never mentions;
     `known(word)` tells whether the store has the word or a near spelling of it."""
+    asked = asking_part(question)
+    words = terms(asked, frozenset(), stem=False)
+    after = {
+        w: words[i + 1] if i + 1 < len(words) else "" for i, w in reversed(list(enumerate(words)))
+    }
     found: list[str] = []
-    for w in dict.fromkeys(terms(asking_part(question), _DROP, stem=False)):
+    for w in dict.fromkeys(terms(asked, _DROP, stem=False)):
         if len(found) == MAX_NAMED:
             break  # a long question of made-up words costs no more than a short one
+        w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
         if (
             3 <= len(w) <= MAX_WORD
             and not w.isdigit()
             and zipf_frequency(w, "en") < EVERYDAY_ZIPF
             and not known(w)
-            and can_name_a_thing(w)
+            and names_a_thing(w, after.get(w, ""))
         ):
             found.append(w)
     return found
 
 
-def can_name_a_thing(word: str) -> bool:
-    """Whether `word` can be a noun: English knows it as one, or does not know it at all."""
-    kinds = getAllLemmas(word)
-    return not kinds or "NOUN" in kinds or "PROPN" in kinds
+def names_a_thing(word: str, next_word: str = "") -> bool:
+    """Whether `word` can name a subject: a noun, an adjective ("postpartum", "thoracic"), an
+    activity ("is rowing bad"), or a word English does not know ("amlodipine"); not a verb
+    form ("switched", "settles") or a verb with its object ("without wrecking my back")."""
+    with _LOADING:  # the lexicon loads on first use; one thread loads it
+        kinds = getAllLemmas(word)
+    if not kinds or "NOUN" in kinds or "VERB" not in kinds:
+        return True
+    return word.endswith("ing") and next_word not in _OBJECTS
 
 
 def warm_up() -> None:
-    """Load the lexicon behind `can_name_a_thing` (half a second), so no question waits for it."""
-    can_name_a_thing("warming")
+    """Load the lexicon behind `names_a_thing` (half a second), so no question waits for it."""
+    names_a_thing("warming")
 
 
 def nearest_label(words: list[str]) -> str:

@@ -92,7 +92,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     ]
     first, last = min([first, *near]), max([last, *near])
     keep_from = first
-    if found[last].text.rstrip().endswith(":") or _on_item_line(found, last + 1):
+    if found[last].text.rstrip().endswith(":") or _in_list(found, last + 1):
         # A list follows: keep its items (a list without its items, or cut short, misleads).
         while (
             last + 1 < len(found)
@@ -100,7 +100,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             and _units(found, first, last) < MAX_UNITS
         ):
             last += 1
-            if _on_item_line(found, last) and not _on_item_line(found, last + 1):
+            if _in_list(found, last) and not _in_list(found, last + 1):
                 break  # the list's last item
     while (
         _words(found, first, last) < MIN_EXCERPT_WORDS
@@ -127,7 +127,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             # it ("Treatments include…" after "Doctors diagnose…", a list's last items).
             first += 1
             while first < keep_from and (
-                _LEANS_BACK.match(found[first].text) or _item(found, first)
+                _LEANS_BACK.match(found[first].text) or _in_list(found, first)
             ):
                 first += 1
         elif last > best:
@@ -140,10 +140,10 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
 def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
     """Where an excerpt cut inside a list (or right after its lead-in) ends instead: before
     the lead-in, when that keeps the answering sentence; a list cut short reads as whole."""
-    if not _on_item_line(found, last + 1):
+    if not _in_list(found, last + 1):
         return last
     lead = last
-    while lead > best and _on_item_line(found, lead):
+    while lead > best and _in_list(found, lead):
         lead -= 1
     if lead <= best or _TURNS.match(found[lead].text):
         return last  # the answer, or a turn of the thought ("However, …:"), needs the list
@@ -153,14 +153,14 @@ def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
 def _outside_list(found: list[Unit], first: int, best: int) -> int:
     """Where an excerpt that would open inside a list opens instead: at the list's lead-in
     ("Other causes are"), or, where the chunk starts mid-list, after the list."""
-    if not _item(found, first):
+    if not _in_list(found, first):
         return first
     lead = first
-    while lead > 0 and _item(found, lead - 1):
+    while lead > 0 and _in_list(found, lead - 1):
         lead -= 1
     if lead > 0 and not found[lead - 1].heading:
         return lead - 1
-    while first < best and _item(found, first):
+    while first < best and _in_list(found, first):
         first += 1
     return first
 
@@ -170,14 +170,28 @@ def _item(found: list[Unit], i: int) -> bool:
     return 0 <= i < len(found) and bool(_LIST_ITEM.match(found[i].text))
 
 
-def _on_item_line(found: list[Unit], i: int) -> bool:
-    """Whether unit `i` is on a list item's line: an item can hold more than one sentence, and
-    a list is not over until its line is."""
-    if not 0 <= i < len(found):
-        return False
+def _line_start(found: list[Unit], i: int) -> int:
     while i > 0 and found[i - 1].paragraph == found[i].paragraph:
         i -= 1
-    return _item(found, i)
+    return i
+
+
+def _in_list(found: list[Unit], i: int) -> bool:
+    """Whether unit `i` is in a list: on a line that opens with a list marker (an item can hold
+    more than one sentence) next to another such line or after a lead-in ending in ":". A lone
+    paragraph that happens to open with "- " is prose."""
+    if not 0 <= i < len(found) or not _item(found, start := _line_start(found, i)):
+        return False
+    after = next(
+        (j for j in range(i + 1, len(found)) if found[j].paragraph != found[i].paragraph), None
+    )
+    return (
+        start > 0
+        and (
+            _item(found, _line_start(found, start - 1))
+            or found[start - 1].text.rstrip().endswith(":")
+        )
+    ) or (after is not None and _item(found, after))
 
 
 def _units(found: list[Unit], first: int, last: int) -> float:
@@ -247,8 +261,8 @@ def chunk_beyond(chunk: Chunk, following: Callable[[Chunk], Chunk | None]) -> Ch
 
 
 def chunk_at(chunk: Chunk, start: int, following: Callable[[Chunk], Chunk | None]) -> str:
-    """The id of the chunk a quote starting at source offset `start` starts in: `chunk`'s own,
-    or, for chunks read as one, the last of them that starts at or before it."""
+    """The id of the chunk that source offset `start` is in: `chunk`'s own, or, for chunks
+    read as one, the last of them that starts at or before it."""
     cited = chunk.chunk_id
     for after in _chain(chunk, following):
         if after.start_char > start:
@@ -264,11 +278,11 @@ def runs_joined(
     where the best of them stood and scored as it was: the answer may start in one chunk and
     go on in the next ("Treatment of bursitis includes…" then "If there is no improvement…")."""
     at = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
-    nxt: dict[int, int] = {}
+    nxt: dict[int, int] = {}  # only links that join: a gap between two chunks ends a run
     for i, p in enumerate(passages):
         after = following(p.chunk)
         j = at.get(after.chunk_id) if after is not None else None
-        if j is not None and j != i:
+        if j is not None and j != i and joined(p.chunk, passages[j].chunk) is not None:
             nxt[i] = j
     merged: dict[int, Passage] = {}
     gone: set[int] = set()

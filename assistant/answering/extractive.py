@@ -196,9 +196,10 @@ class ExtractiveAnswerer:
         marked = {i for i in judged.marked if span[0] <= i <= span[1]}
         text = excerpts.render(passage.chunk, units, span, marked)
         if self.following is not None:
-            # Read across chunks, the quote is cited as the chunk it starts in, so its link
-            # shows the passage that holds it.
-            start = passage.chunk.start_char + units[span[0]].start
+            # Read across chunks, the quote is cited as the chunk that holds its answering
+            # sentence, so its link shows that sentence.
+            focus = min(marked) if marked else span[0]
+            start = passage.chunk.start_char + units[focus].start
             cited = excerpts.chunk_at(passage.chunk, start, self.following)
             passage = Passage(replace(passage.chunk, chunk_id=cited), passage.score, passage.about)
         return text, passage, excerpts.quote(passage.chunk, units, span)

@@ -120,7 +120,7 @@ def citation_problems(
     """What is wrong with an answer's citations: a sentence without `[n]` (an excerpt of several
     sentences counts as one when it stands verbatim in what it cites), numbers with no source,
     sources never cited, quotes not found verbatim in their source, and (given the source's
-    chunks) a quote that does not start in the chunk it cites, where its link points."""
+    chunks) a quote outside the chunk it cites, where its link points."""
     if answer.refused or answer.urgent:
         return []
     problems = []
@@ -141,21 +141,30 @@ def citation_problems(
         text = source_text(source.source_id)
         if text is None or normalize_space(source.quote) not in normalize_space(text):
             problems.append(f"the quote of [{source.n}] is not in {source.source_id}")
-        elif chunks_of is not None and not _starts_in_chunk(source, text, chunks_of):
-            problems.append(f"the quote of [{source.n}] does not start in the chunk it cites")
+        elif chunks_of is not None and not _in_chunk(source, text, chunks_of):
+            problems.append(f"the quote of [{source.n}] is outside the chunk it cites")
     return problems
 
 
-def _starts_in_chunk(source, text: str, chunks_of: Callable[[str], list]) -> bool:
+def _in_chunk(source, text: str, chunks_of: Callable[[str], list]) -> bool:
+    """Whether the quote shares text with the chunk it cites (a quote read across chunks is
+    cited as the one holding its answering sentence)."""
     chunk = next((c for c in chunks_of(source.source_id) if c.chunk_id == source.chunk_id), None)
     if chunk is None:
         return False
-    at = text.find(source.quote)
+    # Compared with spacing folded, as the verbatim check does; the chunk's offsets are the
+    # raw text's, so they are folded the same way (give or take a space at its edges).
+    quote, folded = normalize_space(source.quote), normalize_space(text)
+    if quote not in folded:
+        return True  # the verbatim check speaks for it
+    start = len(normalize_space(text[: chunk.start_char]))
+    end = len(normalize_space(text[: chunk.end_char]))
+    at = folded.find(quote)
     while at != -1:  # the same words may stand more than once in a source
-        if chunk.start_char <= at < chunk.end_char:
+        if at < end and at + len(quote) > start:
             return True
-        at = text.find(source.quote, at + 1)
-    return text.find(source.quote) == -1  # spacing differs: the verbatim check speaks for it
+        at = folded.find(quote, at + 1)
+    return False
 
 
 def _is_excerpt(text: str, cited: list, source_text: Callable[[str], str | None]) -> bool:
@@ -207,8 +216,15 @@ def _key(sentence: str) -> str:
 
 
 def _chunk_text(store, citation) -> str:
-    found = [c.text for c in store.chunks_of(citation.source_id) if c.chunk_id == citation.chunk_id]
-    return found[0] if found else ""
+    """The text of the passage an excerpt quotes from: its cited chunk and, for an excerpt read
+    across chunks (cited as the chunk of its answering sentence), the chunk it starts in."""
+    record = store.get_record(citation.source_id)
+    at = record.text.find(citation.quote) if record and citation.quote else -1
+    return " ".join(
+        c.text
+        for c in store.chunks_of(citation.source_id)
+        if c.chunk_id == citation.chunk_id or c.start_char <= at < c.end_char
+    )
 
 
 def run_case(assistant, case: Case, answer: bool = True) -> CaseResult:
