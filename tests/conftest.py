@@ -4,6 +4,7 @@ per machine), settings and stores in temp dirs."""
 import fcntl
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,12 @@ def pytest_configure(config: pytest.Config) -> None:
         # for each other when they outnumber the cores, and the LLM tests ran 7× slower.
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     os.environ.update(MODEL_CACHE)
+    # Bytecode caches are written and read even where the shell asks Python not to write them:
+    # every worker, and every program a test starts (`serve`, `ingest`, `chroma run`, ...),
+    # would otherwise compile the project's sources again (the tests' too, which pytest
+    # rewrites), about 2 CPU-s a worker. Python makes a cache anew when its source changes.
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+        sys.dont_write_bytecode = False
 
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
