@@ -1,7 +1,9 @@
 """Shared fixtures: a clean environment, the real embedder (loaded once, its ONNX file built once
 per machine), settings and stores in temp dirs."""
 
+import atexit
 import fcntl
+import gc
 import os
 import shutil
 import sys
@@ -71,6 +73,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # rewrites), about 2 CPU-s a worker. Python makes a cache anew when its source changes.
     if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
         sys.dont_write_bytecode = False
+    # A process that imported torch, transformers, gradio and chromadb holds millions of
+    # objects; at exit Python's garbage collector went through them all once more, 1.5-4 s a
+    # worker that the whole run waited for. Frozen, they are left to the operating system.
+    # This runs after pytest's own last collections (they look for unraisable exceptions) and
+    # before the exit handlers registered earlier, which still run.
+    atexit.register(gc.freeze)
 
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
