@@ -103,6 +103,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest as found
 
 
+def pytest_collection_finish() -> None:
+    # What collecting imported (the test modules and the libraries they import) lives until
+    # the end: frozen, the garbage collector stops going through it again in every full
+    # collection of the run.
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch) -> None:
     """Every test starts without the shell's settings (and without any a test leaked); the
