@@ -5,8 +5,9 @@ OpenAI-compatible `POST /v1/chat/completions`, streamed as server-sent events.
 Besides answering (`mode = "model"`), the server can misbehave the ways real ones do, for the
 tests of what the assistant does then: `"hang"` (reads the request, never answers), `"error"`
 (HTTP 500), `"die"` (streams a few of the model's tokens, then drops the connection as a killed
-process would) and `"echo"` (slowly repeats the first passage of the prompt with `[1]`, a
-sentence at a time: an answer that passes the post-check and goes on for a long while),
+process would) and `"echo"` (repeats the first passage of the prompt with `[1]`, a sentence at
+a time, the first at once and the rest slowly: an answer that passes the post-check and goes on
+for a long while),
 `"babble"` (the same with words of no passage: nothing of it passes);
 `drop_first` resets that many connections before any reply.
 The GGUF file is converted once to transformers' own format (`converted`), kept in the folder
@@ -39,6 +40,9 @@ MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "smollm2-135m"
 MAX_TOKENS = 48  # a short answer keeps the tests quick; a request (or a test) may ask for fewer
 ECHO_DELAY = 0.05  # seconds between the echo mode's words
+# ... after its first sentence, which comes at once, as a real server's first tokens follow
+# the prompt's pass quickly: tests that wait for the first sentence shown do not wait 2 s.
+FIRST_SENTENCE_DELAY = 0.005
 # What the "babble" mode repeats: cited, but in no passage, so the post-check shows none of it.
 BABBLE = '<passage n="1">\n\nZebras juggle purple violins quietly.\n</passage>'
 _PASSAGE = re.compile(r'<passage n="1">\n[^\n]*\n(.*?)\n</passage>', re.S)
@@ -324,13 +328,14 @@ def _completion(text: str) -> dict:
 
 
 def _echo(messages: list[dict]) -> Iterator[str]:
-    """The first passage's sentences, each cited [1], a word every ECHO_DELAY seconds, over and
-    over (400 words at most)."""
+    """The first passage's sentences, each cited [1], a word every ECHO_DELAY seconds after the
+    first sentence, over and over (400 words at most)."""
     found = _PASSAGE.search(messages[-1]["content"])
     sentences = re.split(r"(?<=[.!?])\s+", found.group(1).strip()) if found else ["Nothing."]
-    words = [w for s in sentences for w in f"{s.rstrip('.!?')} [1].".split()]
+    cited = [f"{s.rstrip('.!?')} [1].".split() for s in sentences]
+    words = [w for sentence in cited for w in sentence]
     for n in range(400):
-        time.sleep(ECHO_DELAY)
+        time.sleep(FIRST_SENTENCE_DELAY if n < len(cited[0]) else ECHO_DELAY)
         yield ("" if n == 0 else " ") + words[n % len(words)]
 
 
