@@ -155,6 +155,14 @@ def test_the_two_sentences_that_answer_best_are_quoted_together():
     assert first == other and last > best
 
 
+def _excerpt_answering(text: str, answer_starts: str) -> str:
+    """The excerpt of a one-chunk passage around its sentence starting `answer_starts`."""
+    chunk = Chunk("c", "s", "document", "T", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith(answer_starts))
+    return excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+
+
 def test_an_excerpt_over_its_budget_keeps_the_sentence_that_finishes_the_answer():
     """The sentences before the answer only round the excerpt out; the one after it often
     finishes the answer ("Treatments include…" after "Doctors diagnose…"): over the budget,
@@ -168,13 +176,9 @@ def test_an_excerpt_over_its_budget_keeps_the_sentence_that_finishes_the_answer(
         "Doctors diagnose spinal stenosis with a physical exam and imaging tests. "
         "Treatments include medications, physical therapy, braces, and surgery."
     )
-    chunk = Chunk("c", "s", "document", "Spinal stenosis", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    best = next(i for i, u in enumerate(found) if u.text.startswith("Doctors diagnose"))
-    first, last = excerpts.window(found, best, {best})
-    quoted = excerpts.quote(chunk, found, (first, last))
+    quoted = _excerpt_answering(text, "Doctors diagnose")
     assert quoted.endswith("braces, and surgery."), quoted
-    assert not found[first].text.startswith(("They", "-")), quoted
+    assert not quoted.startswith(("They", "-")), quoted
 
 
 def test_a_list_item_of_two_sentences_is_still_in_the_list():
@@ -539,11 +543,7 @@ def test_items_of_two_sentences_are_one_list_and_a_lone_dash_paragraph_is_prose(
         "- Take pain relievers such as ibuprofen or acetaminophen if you need them to keep "
         "moving. Ask a pharmacist which one suits you best."
     )
-    chunk = Chunk("c", "s", "document", "Back pain", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    best = next(i for i, u in enumerate(found) if u.text.startswith("- Take pain"))
-    span = excerpts.window(found, best, {best})
-    assert excerpts.quote(chunk, found, span).startswith("Common treatments include:")
+    assert _excerpt_answering(text, "- Take pain").startswith("Common treatments include:")
     prose = "Sciatica has many causes.\n- " + " ".join(
         f"Cause {n} is described in this sentence." for n in range(14)
     )
