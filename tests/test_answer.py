@@ -5,6 +5,7 @@ messages for questions that can't be taken) is the code's, tested on the fake em
 """
 
 import re
+from dataclasses import replace
 
 import pytest
 from conftest import ARTICLE_TITLE
@@ -569,3 +570,16 @@ def test_chunks_read_as_one_still_go_on_into_the_next_chunk():
     passages = [Passage(chunks[1], 0.9), Passage(chunks[0], 0.6)]
     answer = answerer("what does part 5 say", passages)
     assert "Part 6" in answer.sources[0].quote
+
+
+def test_a_gap_between_two_chunks_ends_a_run_but_not_the_next_one():
+    """A and B don't meet (a chunk left a space out), B and C do: B and C are still one."""
+    from assistant.records import Passage
+
+    a, b, c = _thirds()
+    gap = replace(b, text=b.text[1:], start_char=b.start_char + 1)  # starts past A's end
+    following = {a.chunk_id: gap, gap.chunk_id: c}
+    passages = [Passage(a, 0.9), Passage(gap, 0.8), Passage(c, 0.7)]
+    read = excerpts.runs_joined(passages, lambda x: following.get(x.chunk_id))
+    assert [p.chunk.chunk_id for p in read] == [a.chunk_id, gap.chunk_id]
+    assert read[1].chunk.text == gap.text + c.text
