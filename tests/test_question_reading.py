@@ -2,7 +2,7 @@
 subject of their own, and words the podcast never mentions."""
 
 from assistant.answering.condense import asking_clause, asking_part, condense
-from assistant.answering.coverage import nearest_label, unmentioned
+from assistant.answering.coverage import nearest_label, unanswered_abbreviations, unmentioned
 from assistant.answering.followup import carry_topic
 from assistant.markup import NOTE
 from assistant.prompts import EMPTY_QUESTION
@@ -95,6 +95,31 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
         "mattress",
     ]
     assert unmentioned("my chiro's adjustments", lambda w: w != "chiro") == ["chiro"]
+
+
+def test_an_abbreviation_the_answer_never_names_is_found():
+    asked = "how long after ACL reconstruction before i can start jogging again"
+    assert unanswered_abbreviations(asked, "Recovery from knee replacement…") == ["ACL"]
+    assert unanswered_abbreviations(asked, "An ACL tear heals in…") == []
+    assert unanswered_abbreviations("do MRIs show it", "An MRI can show…") == []
+    # Capitals for emphasis, or a question typed in capitals, name nothing.
+    assert unanswered_abbreviations("it HURTS, is that NOT normal", "…") == []
+    assert unanswered_abbreviations("WHY DOES MY BACK HURT SO MUCH", "…") == []
+
+
+def test_an_answer_that_never_names_the_abbreviation_asked_about_is_labelled(
+    assistant, monkeypatch
+):
+    """A store that mentions "ACL" somewhere (as MedQuAD's does) gets no "doesn't mention"
+    label; an answer from the article, which never names it, is labelled all the same."""
+    keyword = assistant.retriever.keyword
+    knows = keyword.knows
+    monkeypatch.setattr(keyword, "knows", lambda w: w == "acl" or knows(w))
+    question = "which exercises should i do to build my hips back up after ACL surgery"
+    answer = assistant.answer(question)
+    label = NOTE + "The podcast doesn't cover “ACL” exactly. The nearest it covers:"
+    assert answer.text.startswith(label) and not answer.exact
+    assert list(assistant.stream(question))[-1].text == answer.text
 
 
 def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant):

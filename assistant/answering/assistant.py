@@ -70,13 +70,19 @@ def check_history(
     return None
 
 
-def _label(answer: Answer, unmentioned: list[str]) -> Answer:
+def _label(answer: Answer, unmentioned: list[str], question: str | None = None) -> Answer:
     """The answer labelled as only the nearest thing the podcast covers, when the question
-    names something it never mentions."""
-    if not unmentioned or answer.refused or answer.urgent:
+    names something it never mentions, or (given the `question`, for an answer whose whole
+    text is known before it is shown) an abbreviation the answer never names ("ACL")."""
+    if answer.refused or answer.urgent:
         return answer
-    label = markup.note(coverage.nearest_label(unmentioned))
-    return replace(answer, text=f"{label}\n\n{answer.text}", exact=False)
+    if unmentioned:
+        label = coverage.nearest_label(unmentioned)
+    elif question and (missing := coverage.unanswered_abbreviations(question, answer.text)):
+        label = coverage.nearest_label(missing, exactly=True)
+    else:
+        return answer
+    return replace(answer, text=f"{markup.note(label)}\n\n{answer.text}", exact=False)
 
 
 def quoted_before(history: History) -> frozenset[str]:
@@ -211,7 +217,10 @@ class Assistant:
         if isinstance(prepared, Answer):
             return prepared
         *given, unmentioned = prepared
-        return _label(self.answerer(*given), unmentioned)
+        # An LLM's answer streams as it is written, so only the extractive one (known whole
+        # before it is shown) is checked for abbreviations it never names, here as in `stream`.
+        whole = None if hasattr(self.answerer, "stream") else question
+        return _label(self.answerer(*given), unmentioned, whole)
 
     def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
         """The answer as it grows: each item is the answer so far, the last one is final.
@@ -229,7 +238,7 @@ class Assistant:
             for partial in stream(*given):
                 yield _label(partial, unmentioned)
             return
-        final = _label(self.answerer(*given), unmentioned)
+        final = _label(self.answerer(*given), unmentioned, question)
         if final.refused or not final.sources:
             yield final
             return

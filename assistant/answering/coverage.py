@@ -9,6 +9,7 @@ everyday English word (wordfreq's Zipf scale: "said", "idea" and "went" say noth
 subject).
 """
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -27,6 +28,7 @@ _DROP = FUNCTION_WORDS | STOPWORDS
 _OBJECT_LIST = "my the a an your his her their our its it them me this that these those"
 _OBJECTS = frozenset(_OBJECT_LIST.split())
 _LOADING = threading.Lock()
+_ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")
 
 
 def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
@@ -69,7 +71,27 @@ def warm_up() -> None:
     names_a_thing("warming")
 
 
-def nearest_label(words: list[str]) -> str:
-    """The label above an answer that is only the nearest thing the podcast covers."""
+def unanswered_abbreviations(question: str, answer: str) -> list[str]:
+    """Abbreviations the listener typed in capitals ("ACL", "CBD") that the answer's text never
+    names: the store may mention them elsewhere, but this answer is not about them."""
+    asked = asking_part(question)
+    words = asked.split()
+    if sum(w.isupper() for w in words) * 2 > len(words):
+        return []  # a question typed in capitals throughout: they name nothing
+    missing = []
+    for found in dict.fromkeys(_ABBREVIATION.findall(asked)):
+        bare = found.removesuffix("s")
+        with _LOADING:
+            english = bool(getAllLemmas(bare.lower()))  # "HURTS" and "NOT" are emphasis
+        if not english and not re.search(rf"\b{bare}s?\b", answer, re.I):
+            missing.append(found)
+    return missing[:MAX_NAMED]
+
+
+def nearest_label(words: list[str], exactly: bool = False) -> str:
+    """The label above an answer that is only the nearest thing the podcast covers: to a
+    question naming what the podcast never mentions, or (`exactly`) what this answer does not."""
     named = " or ".join(f"“{w}”" for w in words)
+    if exactly:
+        return f"The podcast doesn't cover {named} exactly. The nearest it covers:"
     return f"The podcast doesn't mention {named}. The nearest it covers:"
