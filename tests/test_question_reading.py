@@ -105,6 +105,9 @@ def test_an_abbreviation_the_answer_never_names_is_found():
     # Capitals for emphasis, or a question typed in capitals, name nothing.
     assert unanswered_abbreviations("it HURTS, is that NOT normal", "…") == []
     assert unanswered_abbreviations("WHY DOES MY BACK HURT SO MUCH", "…") == []
+    # Chat's own capitals name nothing either; nor does one outside the clause that asks.
+    assert unanswered_abbreviations("is running OK for sciatica TBH", "…") == []
+    assert unanswered_abbreviations("my GP says it's sciatica, what can i do about it", "…") == []
 
 
 def test_an_answer_that_never_names_the_abbreviation_asked_about_is_labelled(
