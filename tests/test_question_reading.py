@@ -105,9 +105,12 @@ def test_an_abbreviation_the_answer_never_names_is_found():
     # Capitals for emphasis, or a question typed in capitals, name nothing.
     assert unanswered_abbreviations("it HURTS, is that NOT normal", "…") == []
     assert unanswered_abbreviations("WHY DOES MY BACK HURT SO MUCH", "…") == []
-    # Chat's own capitals name nothing either; nor does one outside the clause that asks.
-    assert unanswered_abbreviations("is running OK for sciatica TBH", "…") == []
-    assert unanswered_abbreviations("my GP says it's sciatica, what can i do about it", "…") == []
+    # Chat's own capitals, units and who a listener sees name nothing either; an abbreviation
+    # is found anywhere in the question, and a short one is no shouting.
+    assert unanswered_abbreviations("IM sitting at my PC, is running OK TBH", "…") == []
+    assert unanswered_abbreviations("should i see my GP or a PT, can i lift 20 KG", "…") == []
+    assert unanswered_abbreviations("I had ACL surgery, when can I start running?", "…") == ["ACL"]
+    assert unanswered_abbreviations("MRI or CT?", "…") == ["MRI", "CT"]
 
 
 def test_an_answer_that_never_names_the_abbreviation_asked_about_is_labelled(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
-from assistant.answering.condense import asking_clause, asking_part
+from assistant.answering.condense import asking_part
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
@@ -29,9 +29,13 @@ _OBJECT_LIST = "my the a an your his her their our its it them me this that thes
 _OBJECTS = frozenset(_OBJECT_LIST.split())
 _LOADING = threading.Lock()
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")
-# Capitals a chat is full of that name no subject ("OK", "TBH", "UK").
-_CHAT_LIST = "OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG TV UK USA PM AM DIY"
-_CHAT_ABBREVIATIONS = frozenset(_CHAT_LIST.split())
+# Capitals that name no subject: a chat's ("OK", "TBH", "IM"), places and things ("UK", "PC"),
+# units ("KG"), and who a listener sees ("GP", "PT", "ER"), which answers call a doctor or a
+# physical therapist.
+_NAMES_NOTHING_LIST = """
+    OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG IM TV PC UK USA PM AM DIY
+    KG MG ML CM MM KM LB LBS GP PT DR OT ER"""
+_NAMES_NOTHING = frozenset(_NAMES_NOTHING_LIST.split())
 
 
 def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
@@ -77,20 +81,24 @@ def warm_up() -> None:
 def unanswered_abbreviations(question: str, answer: str) -> list[str]:
     """Abbreviations the listener typed in capitals ("ACL", "CBD") that the answer's text never
     names: the store may mention them elsewhere, but this answer is not about them."""
-    asked = asking_clause(question) or asking_part(question)  # "my GP says…, what helps?"
+    asked = asking_part(question)
     words = asked.split()
-    if sum(w.isupper() for w in words) * 2 > len(words):
-        return []  # a question typed in capitals throughout: they name nothing
+    if sum(w.isupper() and _english(w) for w in words) * 2 > len(words):
+        return []  # a question typed in capitals throughout ("WHY DOES IT HURT") names nothing
     missing = []
     for found in dict.fromkeys(_ABBREVIATION.findall(asked)):
         bare = found.removesuffix("s")
-        if bare in _CHAT_ABBREVIATIONS:
+        # "HURTS" and "NOT" in capitals are emphasis, not abbreviations.
+        if bare in _NAMES_NOTHING or _english(bare):
             continue
-        with _LOADING:
-            english = bool(getAllLemmas(bare.lower()))  # "HURTS" and "NOT" are emphasis
-        if not english and not re.search(rf"\b{bare}s?\b", answer, re.I):
+        if not re.search(rf"\b{re.escape(bare)}s?\b", answer, re.I):
             missing.append(found)
     return missing[:MAX_NAMED]
+
+
+def _english(word: str) -> bool:
+    with _LOADING:
+        return bool(getAllLemmas(word.lower().strip("?!.,")))
 
 
 def nearest_label(words: list[str], exactly: bool = False) -> str:
