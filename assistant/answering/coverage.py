@@ -43,9 +43,9 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     `known(word)` tells whether the store has the word or a near spelling of it."""
     asked = asking_part(question)
     words = terms(asked, frozenset(), stem=False)
-    after = {
-        w: words[i + 1] if i + 1 < len(words) else "" for i, w in reversed(list(enumerate(words)))
-    }
+    after: dict[str, str] = {}  # each word's next word, where it first stands
+    for w, next_word in zip(words, [*words[1:], ""], strict=True):
+        after.setdefault(w, next_word)
     found: list[str] = []
     for w in dict.fromkeys(terms(asked, _DROP, stem=False)):
         if len(found) == MAX_NAMED:
@@ -66,8 +66,7 @@ def names_a_thing(word: str, next_word: str = "") -> bool:
     """Whether `word` can name a subject: a noun, an adjective ("postpartum", "thoracic"), an
     activity ("is rowing bad"), or a word English does not know ("amlodipine"); not a verb
     form ("switched", "settles") or a verb with its object ("without wrecking my back")."""
-    with _LOADING:  # the lexicon loads on first use; one thread loads it
-        kinds = getAllLemmas(word)
+    kinds = _kinds(word)
     if not kinds or "NOUN" in kinds or "VERB" not in kinds:
         return True
     return word.endswith("ing") and next_word not in _OBJECTS
@@ -97,8 +96,13 @@ def unanswered_abbreviations(question: str, answer: str) -> list[str]:
 
 
 def _english(word: str) -> bool:
-    with _LOADING:
-        return bool(getAllLemmas(word.lower().strip("?!.,")))
+    return bool(_kinds(word.lower().strip("?!.,")))
+
+
+def _kinds(word: str) -> dict:
+    """The word classes English knows `word` in (lemminflect's lexicon), by class."""
+    with _LOADING:  # the lexicon loads on first use; one thread loads it
+        return getAllLemmas(word)
 
 
 def nearest_label(words: list[str], exactly: bool = False) -> str:

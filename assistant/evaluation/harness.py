@@ -139,24 +139,24 @@ def citation_problems(
     problems += [f"source {n} is listed but never cited" for n in sorted(listed - cited)]
     for source in answer.sources:
         text = source_text(source.source_id)
-        if text is None or normalize_space(source.quote) not in normalize_space(text):
+        folded = normalize_space(text) if text is not None else ""
+        if text is None or normalize_space(source.quote) not in folded:
             problems.append(f"the quote of [{source.n}] is not in {source.source_id}")
-        elif chunks_of is not None and not _in_chunk(source, text, chunks_of):
+        elif chunks_of is not None and not _in_chunk(source, text, folded, chunks_of):
             problems.append(f"the quote of [{source.n}] is outside the chunk it cites")
     return problems
 
 
-def _in_chunk(source, text: str, chunks_of: Callable[[str], list]) -> bool:
-    """Whether the quote shares text with the chunk it cites (a quote read across chunks is
-    cited as the one holding its answering sentence)."""
+def _in_chunk(source, text: str, folded: str, chunks_of: Callable[[str], list]) -> bool:
+    """Whether the quote (found verbatim in `folded`, the source's text with spacing folded)
+    shares text with the chunk it cites (a quote read across chunks is cited as the one
+    holding its answering sentence)."""
     chunk = next((c for c in chunks_of(source.source_id) if c.chunk_id == source.chunk_id), None)
     if chunk is None:
         return False
-    # Compared with spacing folded, as the verbatim check does; the chunk's offsets are the
-    # raw text's, so they are folded the same way (give or take a space at its edges).
-    quote, folded = normalize_space(source.quote), normalize_space(text)
-    if quote not in folded:
-        return True  # the verbatim check speaks for it
+    # The chunk's offsets are the raw text's, so they are folded the same way (give or take a
+    # space at its edges).
+    quote = normalize_space(source.quote)
     start = len(normalize_space(text[: chunk.start_char]))
     end = len(normalize_space(text[: chunk.end_char]))
     at = folded.find(quote)
