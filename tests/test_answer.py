@@ -453,6 +453,36 @@ def test_the_clause_that_asks_picks_the_sentence_that_answers(embedder, monkeypa
     assert "**Lifestyle changes" not in answerer(question, [Passage(chunk, 0.9)]).text
 
 
+SPINAL_STENOSIS = (
+    "Your spine, or backbone, protects your spinal cord and allows you to stand and bend. "
+    "Spinal stenosis causes narrowing in your spine. The narrowing puts pressure on your nerves "
+    "and spinal cord and can cause pain.\nSpinal stenosis occurs mostly in people older than 50. "
+    "Younger people with a spine injury or a narrow spinal canal are also at risk. Diseases such "
+    "as arthritis and scoliosis can cause spinal stenosis, too. Symptoms might appear gradually "
+    "or not at all. They include\n- Pain in your neck or back\n- Numbness, weakness, cramping, "
+    "or pain in your arms or legs\n- Pain going down the leg\n- Foot problems\nDoctors diagnose "
+    "spinal stenosis with a physical exam and imaging tests. Treatments include medications, "
+    "physical therapy, braces, and surgery."
+)
+
+
+def test_a_clause_that_points_back_is_read_with_what_it_points_to(embedder, monkeypatch):
+    """MedlinePlus's spinal stenosis page: "what is that exactly" alone fits any sentence
+    about anything; read as asked of "spinal stenosis", it marks what stenosis is."""
+    from assistant.answering import condense
+    from assistant.records import Passage
+
+    size = len(SPINAL_STENOSIS)
+    chunk = Chunk("c", "mplus", "document", "Spinal Stenosis", SPINAL_STENOSIS, 0, 0, size)
+    question = "his doctor mentioned spinal stenosis, what is that exactly"
+    answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
+    answer = answerer(question, [Passage(chunk, 0.9)])
+    assert "**Spinal stenosis causes narrowing in your spine.**" in answer.text
+    monkeypatch.setattr(extractive, "asked_of", condense.asking_clause)
+    unread = answerer(question, [Passage(chunk, 0.9)]).text
+    assert "**Spinal stenosis causes narrowing in your spine.**" not in unread
+
+
 SECTION = " ".join(
     f"Part {n} of the stretching section says one thing about hips and backs and knees."
     for n in range(9)

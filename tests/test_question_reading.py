@@ -1,7 +1,7 @@
 """How a question is read before it is answered: long stories condensed, follow-ups that name no
 subject of their own, and words the podcast never mentions."""
 
-from assistant.answering.condense import asking_clause, asking_part, condense
+from assistant.answering.condense import asked_of, asking_clause, asking_part, condense
 from assistant.answering.coverage import nearest_label, unanswered_abbreviations, unmentioned
 from assistant.answering.followup import carry_topic
 from assistant.markup import NOTE
@@ -59,6 +59,29 @@ def test_the_clause_that_asks_is_found_when_the_question_holds_more():
         "when should i see a doctor"
     )
     assert asking_clause("  ,,, ?!? ") is None
+
+
+def test_a_clause_that_points_back_is_read_with_the_subject_it_points_to():
+    # "it" is the hamstring: the last words before the clause that name a subject and are not
+    # everyday English ("football", "sunday" are).
+    assert asked_of(
+        "pulled my hamstring playing football on sunday, how should i look after it"
+    ) == ("how should i look after it hamstring")
+    assert asked_of("my glutes switched off, is that normal") == "is that normal glutes"  # a doing
+    # A condensed story puts its asking sentence first and its subject words after it.
+    assert asked_of("What is that exactly? stenosis spinal shops") == (
+        "What is that exactly stenosis spinal"
+    )
+    # A clause that names its own subject, or a question that is all one clause, is as it was.
+    assert asked_of("is exercise good or bad for osteoarthritis, i thought it wears it out") == (
+        "is exercise good or bad for osteoarthritis"
+    )
+    assert asked_of("why isn't my piriformis stretch working?") is None
+    # Nothing before or after names a subject: the clause alone.
+    assert asked_of("ok so, is it bad?") == "is it bad"
+    assert (
+        asked_of("my   tailbone  hurts,   anything that helps?") == "anything that helps tailbone"
+    )
 
 
 def test_a_follow_up_without_a_pronoun_or_a_subject_carries_the_topic():

@@ -205,11 +205,11 @@ class Deferred:
 def warmed(assistant):
     """The assistant with its keyword index built, the model run once and the word lexicon
     loaded, so the first question does not pay for them."""
-    from assistant.answering import coverage
+    from assistant.answering import word_kinds
 
     assistant.retriever.keyword.refresh()
     assistant.embedder.encode(["warming up"])
-    coverage.warm_up()
+    word_kinds.warm_up()
     return assistant
 
 

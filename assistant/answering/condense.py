@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from wordfreq import zipf_frequency
 
-from assistant.text import FUNCTION_WORDS, terms
+from assistant.answering.word_kinds import everyday, names_a_thing
+from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 LONG_WORDS = 30  # a question longer than this is a story to condense
 KEY_WORDS = 8  # the story's subject words kept beside the asking sentence
@@ -66,6 +67,37 @@ def asking_clause(question: str) -> str | None:
     if len(clauses) < 2 or not asked:
         return None
     return asked[-1]
+
+
+# A clause that points back ("how do i make them stop") says nothing of its subject by itself.
+_POINTS_BACK = re.compile(r"\b(?:it|that|them|they|this|these|those)\b", re.I)
+SUBJECT_WORDS = 2  # words of what the pointing clause stands for, added to it
+
+
+def asked_of(question: str) -> str | None:
+    """The clause that asks (see `asking_clause`), with, when it points back with "it" or
+    "them", the subject words that the pronoun stands for: the last ones before it ("calf
+    cramps …, how do i make them stop cramps"), or in a condensed story, its first ones."""
+    clause = asking_clause(question)
+    if clause is None or not _POINTS_BACK.search(clause):
+        return clause
+    spaced = " ".join(question.split())  # as `asking_clause` read it
+    at = spaced.rfind(clause)
+    before = _subject_words(spaced[:at])[-SUBJECT_WORDS:]
+    named = before or _subject_words(spaced[at + len(clause) :])[:SUBJECT_WORDS]
+    return " ".join([clause, *named])
+
+
+def _subject_words(text: str) -> list[str]:
+    """The words of `text` that can name a subject and are not everyday English, in order."""
+    words = terms(text, frozenset(), stem=False)
+    subjects = []
+    for i, w in enumerate(words):
+        if w in FUNCTION_WORDS or w in STOPWORDS or w.isdigit() or w in subjects:
+            continue
+        if not everyday(w) and names_a_thing(w, words[i + 1] if i + 1 < len(words) else ""):
+            subjects.append(w)
+    return subjects
 
 
 def asking_part(question: str) -> str:

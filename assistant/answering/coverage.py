@@ -10,24 +10,16 @@ subject).
 """
 
 import re
-import threading
 from collections.abc import Callable
 
-from lemminflect import getAllLemmas
-from wordfreq import zipf_frequency
-
 from assistant.answering.condense import asking_part
+from assistant.answering.word_kinds import everyday, is_english, names_a_thing
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
-EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
 MAX_NAMED = 2  # words named in the label at most
 MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
 
 _DROP = FUNCTION_WORDS | STOPWORDS
-# Words after a verb that make it a doing, not a thing done: "wrecking my back".
-_OBJECT_LIST = "my the a an your his her their our its it them me this that these those"
-_OBJECTS = frozenset(_OBJECT_LIST.split())
-_LOADING = threading.Lock()
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")
 # Capitals that name no subject: a chat's ("OK", "TBH", "IM"), places and things ("UK", "PC"),
 # units ("KG"), and who a listener sees ("GP", "PT", "ER"), which answers call a doctor or a
@@ -54,7 +46,7 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
         if (
             3 <= len(w) <= MAX_WORD
             and not w.isdigit()
-            and zipf_frequency(w, "en") < EVERYDAY_ZIPF
+            and not everyday(w)
             and not known(w)
             and names_a_thing(w, after.get(w, ""))
         ):
@@ -62,47 +54,22 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     return found
 
 
-def names_a_thing(word: str, next_word: str = "") -> bool:
-    """Whether `word` can name a subject: a noun, an adjective ("postpartum", "thoracic"), an
-    activity ("is rowing bad"), or a word English does not know ("amlodipine"); not a verb
-    form ("switched", "settles") or a verb with its object ("without wrecking my back")."""
-    kinds = _kinds(word)
-    if not kinds or "NOUN" in kinds or "VERB" not in kinds:
-        return True
-    return word.endswith("ing") and next_word not in _OBJECTS
-
-
-def warm_up() -> None:
-    """Load the lexicon behind `names_a_thing` (half a second), so no question waits for it."""
-    names_a_thing("warming")
-
-
 def unanswered_abbreviations(question: str, answer: str) -> list[str]:
     """Abbreviations the listener typed in capitals ("ACL", "CBD") that the answer's text never
     names: the store may mention them elsewhere, but this answer is not about them."""
     asked = asking_part(question)
     words = asked.split()
-    if sum(w.isupper() and _english(w) for w in words) * 2 > len(words):
+    if sum(w.isupper() and is_english(w) for w in words) * 2 > len(words):
         return []  # a question typed in capitals throughout ("WHY DOES IT HURT") names nothing
     missing = []
     for found in dict.fromkeys(_ABBREVIATION.findall(asked)):
         bare = found.removesuffix("s")
         # "HURTS" and "NOT" in capitals are emphasis, not abbreviations.
-        if bare in _NAMES_NOTHING or _english(bare):
+        if bare in _NAMES_NOTHING or is_english(bare):
             continue
         if not re.search(rf"\b{re.escape(bare)}s?\b", answer, re.I):
             missing.append(found)
     return missing[:MAX_NAMED]
-
-
-def _english(word: str) -> bool:
-    return bool(_kinds(word.lower().strip("?!.,")))
-
-
-def _kinds(word: str) -> dict:
-    """The word classes English knows `word` in (lemminflect's lexicon), by class."""
-    with _LOADING:  # the lexicon loads on first use; one thread loads it
-        return getAllLemmas(word)
 
 
 def nearest_label(words: list[str], exactly: bool = False) -> str:

@@ -8,7 +8,7 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.answering import excerpts
-from assistant.answering.condense import asking_clause
+from assistant.answering.condense import asked_of
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
 from assistant.markup import unmarked
@@ -170,10 +170,11 @@ class ExtractiveAnswerer:
         for a sentence the chat already showed (new material first)."""
         vectors = self._sentence_vectors(sentences)
         fit = vectors @ self.embedder.query_vector(question)
-        clause = asking_clause(question)
+        clause = asked_of(question)
         if clause:
             # "calf cramps at night keep waking me up, how do i make them stop": the whole
-            # question is about cramps; the clause says what is asked of them.
+            # question is about cramps; the clause (with "cramps" for "them") says what is
+            # asked of them.
             asked = vectors @ self.embedder.query_vector(clause)
             fit = (1 - CLAUSE_WEIGHT) * fit + CLAUSE_WEIGHT * asked
         fit = fit + PHRASE_WEIGHT * np.array(_pairs_held(question, sentences))

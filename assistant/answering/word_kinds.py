@@ -1,0 +1,44 @@
+"""What kind of word a listener typed: an everyday one, one that can name a subject ("stenosis",
+"rowing"), or only a doing ("switched"). English's word classes come from lemminflect's lexicon."""
+
+import threading
+
+from lemminflect import getAllLemmas
+from wordfreq import zipf_frequency
+
+EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
+# Words after a verb that make it a doing, not a thing done: "wrecking my back".
+_OBJECT_LIST = "my the a an your his her their our its it them me this that these those"
+_OBJECTS = frozenset(_OBJECT_LIST.split())
+_LOADING = threading.Lock()
+
+
+def everyday(word: str) -> bool:
+    """Whether `word` is too common in English to say anything of a subject ("said", "idea")."""
+    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
+
+
+def names_a_thing(word: str, next_word: str = "") -> bool:
+    """Whether `word` can name a subject: a noun, an adjective ("postpartum", "thoracic"), an
+    activity ("is rowing bad"), or a word English does not know ("amlodipine"); not a verb
+    form ("switched", "settles") or a verb with its object ("without wrecking my back")."""
+    kinds = _kinds(word)
+    if not kinds or "NOUN" in kinds or "VERB" not in kinds:
+        return True
+    return word.endswith("ing") and next_word not in _OBJECTS
+
+
+def is_english(word: str) -> bool:
+    """Whether English knows `word` in any word class ("HURTS" does; "ACL" does not)."""
+    return bool(_kinds(word.lower().strip("?!.,")))
+
+
+def warm_up() -> None:
+    """Load the lexicon (half a second), so no question waits for it."""
+    names_a_thing("warming")
+
+
+def _kinds(word: str) -> dict:
+    """The word classes English knows `word` in (lemminflect's lexicon), by class."""
+    with _LOADING:  # the lexicon loads on first use; one thread loads it
+        return getAllLemmas(word)
