@@ -72,6 +72,60 @@ def test_a_credit_line_closes_an_excerpt():
     assert excerpts.quote(chunk, found, (first, last)).endswith("after 72 hours.")
 
 
+# Two speakers' turns of the Podcast Index namespace's example transcript (CC0): a turn is a
+# paragraph of the chunk, as ingest lays it out.
+TURNS = (
+    "Creating good audio is really key to keeping your podcast listeners engaged because no "
+    "matter how good the content is, if your audio quality isn't good. It's unfortunately just "
+    "going to turn them away. I know what "
+    "you're thinking is you probably think you have to spend thousands of dollars on equipment "
+    "or rent a podcasting studio. And I'm here to tell you that's not true at all. I have "
+    "created some pretty good audio from mic's that costs less than a hundred dollars. And I "
+    "have also recorded in places like in my home office, even in the closet.\n\n"
+    "Now, when you're creating your podcast intro, there's a couple of things that you want to "
+    "make sure that you cover. The first one is who you are specifically, like, what is your "
+    "name? So you can start. Your podcast is, Hey, welcome to my podcast."
+)
+
+
+def test_an_excerpt_is_rounded_out_within_its_paragraph_first():
+    """Short of its length, an excerpt takes the sentences of its own paragraph (in a
+    transcript, the speaker's turn) before it, not the next speaker's new subject after it;
+    only a paragraph too short for an excerpt goes on into the next."""
+    chunk = Chunk("c", "s", "episode", "Ep 1", TURNS, 0, 0, len(TURNS))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("I have created"))
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    assert "that's not true at all" in quoted
+    assert "podcast intro" not in quoted
+    short = Chunk("c", "s", "episode", "Ep 1", TURNS[TURNS.index("I know") :], 0, 0, 0)
+    found = excerpts.units(short)
+    quoted = excerpts.quote(short, found, excerpts.window(found, 2, {2}))
+    assert "podcast intro" in quoted
+
+
+def test_a_list_reached_while_rounding_out_comes_whole():
+    """MedlinePlus's gout page: the sentences after the answer reach a list's lead-in ("…if
+    you"), and the list comes with it (its items are lines of their own, yet part of the
+    paragraph) rather than being cut off for the paragraph's sentences before."""
+    text = (
+        "Gout is a common, painful form of arthritis. It causes swollen, red, hot and stiff "
+        "joints. Gout happens when uric acid builds up in your body. Normally, uric acid "
+        "dissolves in the blood. It passes through the kidneys and out of the body in urine. "
+        "The crystals can also cause kidney stones. Often, gout first attacks your big toe. "
+        "It can also attack ankles and knees. At first, gout attacks usually get better in "
+        "days. Eventually, attacks last longer and happen "
+        "more often. You are more likely to get gout if you\n- Are a man\n- Have family member "
+        "with gout\n- Are overweight\n- Drink alcohol\n- Eat too many foods rich in purines\n"
+        "Gout can be hard to diagnose. Your doctor may take a sample of fluid from a joint."
+    )
+    chunk = Chunk("c", "s", "document", "Gout", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("Often"))
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    assert quoted.endswith("- Eat too many foods rich in purines"), quoted
+
+
 def test_a_list_announced_with_a_colon_keeps_its_items():
     text = "Do these three things:\n- squat to a chair\n- hip hinge\n- step ups\nThat is all."
     chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))

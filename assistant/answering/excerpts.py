@@ -4,7 +4,9 @@ with list lines kept as lines, its section heading above it and the answering se
 Sentences are never taken out of their place: a sentence that leans on the one before it
 ("This…", "Which is why…") brings that one along, a list announced with a colon brings its
 items, and a sentence that turns the thought ("But…", "However…") right after the window is
-kept, so an excerpt does not say the opposite of its page.
+kept, so an excerpt does not say the opposite of its page. An excerpt short of its length is
+rounded out from its own paragraph first (in a transcript, the speaker's turn), not from the
+next one, which often starts another subject.
 """
 
 import re
@@ -92,7 +94,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     ]
     first, last = min([first, *near]), max([last, *near])
     keep_from = first
-    if found[last].text.rstrip().endswith(":") or _in_list(found, last + 1):
+    if _leads_into_list(found, last):
         # A list follows: keep its items (a list without its items, or cut short, misleads).
         while (
             last + 1 < len(found)
@@ -102,18 +104,8 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             last += 1
             if _in_list(found, last) and not _in_list(found, last + 1):
                 break  # the list's last item
-    while (
-        _words(found, first, last) < MIN_EXCERPT_WORDS
-        and last + 1 < len(found)
-        and not found[last + 1].heading
-    ):
-        last += 1  # the sentences after round out the point
-    while (
-        first > 0
-        and not found[first - 1].heading
-        and (_words(found, first, last) < MIN_EXCERPT_WORDS or _LEANS_BACK.match(found[first].text))
-    ):
-        first -= 1  # at a section's end, the sentences before do (and what they lean on)
+    first, last = _rounded(found, first, last, same_paragraph=True)
+    first, last = _rounded(found, first, last, same_paragraph=False)
     while first < best and _LEANS_BACK.match(found[first].text):
         first += 1  # an opener with nothing before it to lean on would dangle
     first = _outside_list(found, first, best)
@@ -135,6 +127,43 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         else:
             break
     return first, _before_cut_list(found, best, last)
+
+
+def _leads_into_list(found: list[Unit], i: int) -> bool:
+    """Whether a list starts or goes on after unit `i` (its lead-in ends in ":", or an item
+    comes next)."""
+    return found[i].text.rstrip().endswith(":") or _in_list(found, i + 1)
+
+
+def _rounded(found: list[Unit], first: int, last: int, same_paragraph: bool) -> tuple[int, int]:
+    """[first, last] grown to MIN_EXCERPT_WORDS: the sentences after round out the point, and at
+    a section's end the sentences before do (and what they lean on). `same_paragraph` keeps to
+    the paragraph (a speaker's turn, in a transcript) the excerpt ends or starts in."""
+
+    def joins(a: int, b: int) -> bool:
+        # A list's items stand on lines of their own, yet they belong to their lead-in.
+        near = found[a].paragraph == found[b].paragraph or (
+            b == a + 1 and _in_list(found, b) and _leads_into_list(found, a)
+        )
+        return not found[b].heading and (not same_paragraph or near)
+
+    while (
+        last + 1 < len(found)
+        and joins(last, last + 1)
+        and (
+            _words(found, first, last) < MIN_EXCERPT_WORDS
+            # A list the excerpt has reached comes whole ("…if you" and its items).
+            or (_leads_into_list(found, last) and _units(found, first, last) < MAX_UNITS)
+        )
+    ):
+        last += 1
+    while (
+        first > 0
+        and joins(first, first - 1)
+        and (_words(found, first, last) < MIN_EXCERPT_WORDS or _LEANS_BACK.match(found[first].text))
+    ):
+        first -= 1
+    return first, last
 
 
 def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
