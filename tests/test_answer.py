@@ -495,16 +495,21 @@ RESTLESS_LEGS = (
 def test_the_clause_that_asks_picks_the_sentence_that_answers(embedder, monkeypatch):
     """MedlinePlus's restless legs page: the whole question is about restless legs and sleep,
     its last clause asks what helps without medication; the answer marks what helps."""
+    question = "restless legs is stopping me sleeping, anything i can try without medication"
+    answer = _page_answer(embedder, "Restless Legs", RESTLESS_LEGS, question)
+    assert "**Lifestyle changes, such as regular sleep habits" in answer
+    monkeypatch.setattr(extractive, "CLAUSE_WEIGHT", 0.0)
+    assert "**Lifestyle changes" not in _page_answer(
+        embedder, "Restless Legs", RESTLESS_LEGS, question
+    )
+
+
+def _page_answer(embedder, title: str, text: str, question: str) -> str:
+    """The extractive answer to `question` from one page of `text`, the real model judging."""
     from assistant.records import Passage
 
-    size = len(RESTLESS_LEGS)
-    chunk = Chunk("c", "mplus", "document", "Restless Legs", RESTLESS_LEGS, 0, 0, size)
-    question = "restless legs is stopping me sleeping, anything i can try without medication"
-    answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
-    answer = answerer(question, [Passage(chunk, 0.9)])
-    assert "**Lifestyle changes, such as regular sleep habits" in answer.text
-    monkeypatch.setattr(extractive, "CLAUSE_WEIGHT", 0.0)
-    assert "**Lifestyle changes" not in answerer(question, [Passage(chunk, 0.9)]).text
+    chunk = Chunk("c", "mplus", "document", title, text, 0, 0, len(text))
+    return ExtractiveAnswerer(embedder, min_relevance=0.2)(question, [Passage(chunk, 0.9)]).text
 
 
 SPINAL_STENOSIS = (
@@ -524,17 +529,12 @@ def test_a_clause_that_points_back_is_read_with_what_it_points_to(embedder, monk
     """MedlinePlus's spinal stenosis page: "what is that exactly" alone fits any sentence
     about anything; read as asked of "spinal stenosis", it marks what stenosis is."""
     from assistant.answering import condense
-    from assistant.records import Passage
 
-    size = len(SPINAL_STENOSIS)
-    chunk = Chunk("c", "mplus", "document", "Spinal Stenosis", SPINAL_STENOSIS, 0, 0, size)
     question = "his doctor mentioned spinal stenosis, what is that exactly"
-    answerer = ExtractiveAnswerer(embedder, min_relevance=0.2)
-    answer = answerer(question, [Passage(chunk, 0.9)])
-    assert "**Spinal stenosis causes narrowing in your spine.**" in answer.text
+    what_it_is = "**Spinal stenosis causes narrowing in your spine.**"
+    assert what_it_is in _page_answer(embedder, "Spinal Stenosis", SPINAL_STENOSIS, question)
     monkeypatch.setattr(extractive, "asked_of", condense.asking_clause)
-    unread = answerer(question, [Passage(chunk, 0.9)]).text
-    assert "**Spinal stenosis causes narrowing in your spine.**" not in unread
+    assert what_it_is not in _page_answer(embedder, "Spinal Stenosis", SPINAL_STENOSIS, question)
 
 
 SECTION = " ".join(
