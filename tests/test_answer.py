@@ -126,6 +126,72 @@ def test_a_list_reached_while_rounding_out_comes_whole():
     assert quoted.endswith("- Eat too many foods rich in purines"), quoted
 
 
+def test_a_lead_in_brings_what_it_announces_from_the_next_turn():
+    """A guest's "Here's what I tell people:" is answered after the host's "Mm-hmm.": the
+    excerpt goes on to the advice rather than ending on the colon."""
+    text = (
+        "Most of the people I see with a stiff lower back have hips that barely rotate at all. "
+        "They sit all day at a desk and then drive home and sit on the sofa for the evening. "
+        "The hip joint adapts to that and loses its range over months and years. The lower "
+        "back then has to twist where the hip should have turned. Hip rotation "
+        "drills done every morning bring that range back within a few weeks. Here's what I tell "
+        "people:\n\nMm-hmm.\n\nTen slow rotations each side, every morning, before you sit down "
+        "for the day. And do not push into pain."
+    )
+    chunk = Chunk("c", "s", "transcript", "Ep 1", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("Hip rotation"))
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    assert quoted.endswith("And do not push into pain."), quoted
+
+
+def test_an_excerpt_never_ends_on_a_lead_in_whose_words_it_left_out():
+    text = (
+        "Hip rotation drills done every morning bring that range back within a few weeks. "
+        "Here is what to do:\nThe next steps\nTen slow rotations each side."
+    )
+    chunk = Chunk("c", "s", "article", "Hips", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, 0, {0}))
+    assert quoted.endswith("within a few weeks."), quoted
+
+
+def test_rounding_out_within_a_paragraph_leaves_room_for_what_follows_the_answer():
+    """A paragraph of short sentences before the answer fills the excerpt's budget only as far
+    as it can hold them, so the sentence after the answer, in the next paragraph, still fits."""
+    before = " ".join(f"Short point number {n} is here and says a bit more." for n in range(8))
+    text = f"{before} The answer says the main thing.\nIt goes on in the next paragraph."
+    chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    best = next(i for i, u in enumerate(found) if u.text.startswith("The answer"))
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    assert quoted.endswith("in the next paragraph."), quoted
+
+
+def test_a_short_turn_in_a_transcript_is_speech_not_a_heading():
+    text = "So what do you do first?\n\nRight\n\nYou start with the hip hinge."
+    spoken = excerpts.units(Chunk("c", "s", "transcript", "Ep 1", text, 0, 0, len(text)))
+    written = excerpts.units(Chunk("c", "s", "article", "Hips", text, 0, 0, len(text)))
+    assert [u.heading for u in spoken] == [False, False, False]
+    assert [u.heading for u in written] == [False, True, False]
+
+
+def test_a_long_list_reached_while_rounding_out_still_comes_whole():
+    """The answer and the list's lead-in are short, the list long: the excerpt holds the list
+    (within its budget) rather than ending before its lead-in."""
+    item = "a risk factor described in great detail with many words of explanation for it"
+    text = (
+        "Gout is a common, painful form of arthritis. Often, gout first attacks your big toe. "
+        "You are more likely to get gout if you\n"
+        + "".join(f"- {item} {n}\n" for n in range(6))
+        + "Gout can be hard to diagnose. You can treat gout with medicines."
+    )
+    chunk = Chunk("c", "s", "document", "Gout", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, 1, {1}))
+    assert quoted.endswith(f"- {item} 5"), quoted
+
+
 def test_a_list_announced_with_a_colon_keeps_its_items():
     text = "Do these three things:\n- squat to a chair\n- hip hinge\n- step ups\nThat is all."
     chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))

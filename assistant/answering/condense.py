@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from wordfreq import zipf_frequency
 
-from assistant.answering.word_kinds import everyday, names_a_thing
+from assistant.answering.word_kinds import MAX_WORD, everyday, names_a_thing
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 LONG_WORDS = 30  # a question longer than this is a story to condense
@@ -22,7 +22,9 @@ KEY_WORDS = 8  # the story's subject words kept beside the asking sentence
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # "No fever, no numbness": what a story says the listener does not have is no subject to
 # search for; such a phrase runs to the next comma or full stop.
-_NEGATED = re.compile(r"\b(?:no|not|never|without|nor|don'?t have|haven'?t had)\b[^.,;:!?]*", re.I)
+_NEGATED = re.compile(
+    r"\b(?:no|not|never|without|nor|don'?t have|haven'?t had|ruled out)\b[^.,;:!?]*", re.I
+)
 _ASKS = re.compile(
     r"^\s*(?:what|why|how|when|where|which|who|is|are|can|could|should|would|do|does|did|"
     r"will|any|anything)\b",
@@ -55,45 +57,69 @@ def asking_clause(question: str) -> str | None:
     """The clause of a question that asks, when the question holds more than that ("calf
     cramps at night keep waking me up, how do i make them stop"); None when it is all one."""
     spaced = " ".join(question.split())  # one space between words keeps the scan linear
-    clauses = [(m[1].strip(), "?" in (m[2] or "")) for m in _CLAUSE.finditer(spaced)]
-    clauses = [(c, q) for c, q in clauses if c]
+    span = _asking_span(spaced)
+    return spaced[span[0] : span[1]] if span else None
+
+
+def _asking_span(spaced: str) -> tuple[int, int] | None:
+    """Where the asking clause stands in `spaced` (a question with single spaces)."""
+    clauses = []
+    for m in _CLAUSE.finditer(spaced):
+        text = m[1].strip()
+        if text:
+            start = m.start(1) + len(m[1]) - len(m[1].lstrip())
+            clauses.append((start, start + len(text), "?" in (m[2] or "")))
     asked = [
-        c
-        for n, (c, ends_in_question) in enumerate(clauses, 1)
-        if _ASKS.match(c)
-        and len(c.split()) >= 3
-        and (ends_in_question or n == len(clauses) or not _SCENE.match(c))
+        (start, end)
+        for n, (start, end, ends_in_question) in enumerate(clauses, 1)
+        if _ASKS.match(clause := spaced[start:end])
+        and len(clause.split()) >= 3
+        and (ends_in_question or n == len(clauses) or not _SCENE.match(clause))
     ]
     if len(clauses) < 2 or not asked:
         return None
     return asked[-1]
 
 
-# A clause that points back ("how do i make them stop") says nothing of its subject by itself.
+# A clause that points back ("how do i make them stop") says nothing of its subject by itself;
+# the "it" of "is it ok to run…" points at nothing.
 _POINTS_BACK = re.compile(r"\b(?:it|that|them|they|this|these|those)\b", re.I)
+_DUMMY_IT = re.compile(r"\b(?:(?:is|was|isn'?t|will|would) it|it'?s) \w+ to\b", re.I)
 SUBJECT_WORDS = 2  # words of what the pointing clause stands for, added to it
 
 
 def asked_of(question: str) -> str | None:
     """The clause that asks (see `asking_clause`), with, when it points back with "it" or
-    "them", the subject words that the pronoun stands for: the last ones before it ("calf
-    cramps …, how do i make them stop cramps"), or in a condensed story, its first ones."""
-    clause = asking_clause(question)
-    if clause is None or not _POINTS_BACK.search(clause):
+    "them", the subject words that the pronoun stands for: the last ones before it ("pulled
+    my hamstring playing football, how should i look after it hamstring"), or in a condensed
+    story, its first ones. What the listener says they do not have ("no numbness") is none."""
+    spaced = " ".join(question.split())  # one space between words keeps the scan linear
+    span = _asking_span(spaced)
+    if span is None:
+        return None
+    clause = spaced[span[0] : span[1]]
+    if not _POINTS_BACK.search(_DUMMY_IT.sub(" ", clause)):
         return clause
-    spaced = " ".join(question.split())  # as `asking_clause` read it
-    at = spaced.rfind(clause)
-    before = _subject_words(spaced[:at])[-SUBJECT_WORDS:]
-    named = before or _subject_words(spaced[at + len(clause) :])[:SUBJECT_WORDS]
+    own = set(terms(clause, frozenset(), stem=False))
+    before = _subject_words(spaced[: span[0]], own)[-SUBJECT_WORDS:]
+    named = before or _subject_words(spaced[span[1] :], own)[:SUBJECT_WORDS]
     return " ".join([clause, *named])
 
 
-def _subject_words(text: str) -> list[str]:
-    """The words of `text` that can name a subject and are not everyday English, in order."""
-    words = terms(text, frozenset(), stem=False)
-    subjects = []
+def _subject_words(text: str, own: set[str]) -> list[str]:
+    """The words of `text` that can name a subject and are not everyday English, in order,
+    leaving out those in `own` and what the text says the listener does not have."""
+    words = terms(_NEGATED.sub(" ", text), frozenset(), stem=False)
+    subjects: list[str] = []
     for i, w in enumerate(words):
-        if w in FUNCTION_WORDS or w in STOPWORDS or w.isdigit() or w in subjects:
+        if (
+            w in FUNCTION_WORDS
+            or w in STOPWORDS
+            or w in own
+            or w in subjects
+            or len(w) > MAX_WORD
+            or any(c.isdigit() for c in w)  # "5k", "2mm": a measure, not a subject
+        ):
             continue
         if not everyday(w) and names_a_thing(w, words[i + 1] if i + 1 < len(words) else ""):
             subjects.append(w)

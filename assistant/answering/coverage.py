@@ -13,11 +13,10 @@ import re
 from collections.abc import Callable
 
 from assistant.answering.condense import asking_part
-from assistant.answering.word_kinds import everyday, is_english, names_a_thing
+from assistant.answering.word_kinds import MAX_WORD, everyday, is_english, names_a_thing
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 MAX_NAMED = 2  # words named in the label at most
-MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
 
 _DROP = FUNCTION_WORDS | STOPWORDS
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")

@@ -63,19 +63,28 @@ def units(chunk: Chunk) -> list[Unit]:
         whole_line = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
         # A credit line ("NIH: National Cancer Institute") names who wrote the page: like a
         # heading, it closes an excerpt rather than being quoted as if it said something.
-        heading = (whole_line and is_heading(piece, chunk.section)) or bool(_CREDIT.match(piece))
+        # A transcript has no headings of its own: a short turn ("Right") is speech.
+        spoken = chunk.kind == "transcript"
+        heading = (
+            whole_line
+            and (_is_section(piece, chunk.section) if spoken else is_heading(piece, chunk.section))
+        ) or bool(_CREDIT.match(piece))
         found.append(Unit(a, b, piece, heading, paragraph))
     return found
 
 
 def is_heading(line: str, section: str | None) -> bool:
     """A line that names a section rather than says something."""
-    if section and " ".join(line.split()) == " ".join(section.split()):
+    if _is_section(line, section):
         return True
     words = line.split()
     if _LIST_ITEM.match(line):
         return False
     return 0 < len(words) <= _HEADING_MAX_WORDS and not re.search(r"[.!?:;,\"”'’)]$", line)
+
+
+def _is_section(line: str, section: str | None) -> bool:
+    return bool(section) and " ".join(line.split()) == " ".join(section.split())
 
 
 def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
@@ -126,6 +135,8 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             last -= 1
         else:
             break
+    while last > best and last + 1 < len(found) and found[last].text.rstrip().endswith(":"):
+        last -= 1  # a lead-in whose words are left out ("Here's what I tell people:") says nothing
     return first, _before_cut_list(found, best, last)
 
 
@@ -139,31 +150,46 @@ def _rounded(found: list[Unit], first: int, last: int, same_paragraph: bool) -> 
     """[first, last] grown to MIN_EXCERPT_WORDS: the sentences after round out the point, and at
     a section's end the sentences before do (and what they lean on). `same_paragraph` keeps to
     the paragraph (a speaker's turn, in a transcript) the excerpt ends or starts in."""
-
-    def joins(a: int, b: int) -> bool:
-        # A list's items stand on lines of their own, yet they belong to their lead-in.
-        near = found[a].paragraph == found[b].paragraph or (
-            b == a + 1 and _in_list(found, b) and _leads_into_list(found, a)
-        )
-        return not found[b].heading and (not same_paragraph or near)
-
-    while (
-        last + 1 < len(found)
-        and joins(last, last + 1)
-        and (
-            _words(found, first, last) < MIN_EXCERPT_WORDS
-            # A list the excerpt has reached comes whole ("…if you" and its items).
-            or (_leads_into_list(found, last) and _units(found, first, last) < MAX_UNITS)
-        )
-    ):
-        last += 1
+    last = _rounded_on(found, first, last, same_paragraph)
+    if same_paragraph and found[last].text.rstrip().endswith(":"):
+        # What a lead-in announces comes with it, wherever it stands ("Here's what I tell
+        # people:" and, after the host's "Mm-hmm.", the advice).
+        last = _rounded_on(found, first, last, same_paragraph=False)
     while (
         first > 0
-        and joins(first, first - 1)
+        and _joins(found, first, first - 1, same_paragraph)
         and (_words(found, first, last) < MIN_EXCERPT_WORDS or _LEANS_BACK.match(found[first].text))
+        # Within the budget: what it cannot hold would only be trimmed off again, after the
+        # sentences beyond the answer (or a list's end) had been passed over for it.
+        and (_units(found, first - 1, last) <= MAX_UNITS or not same_paragraph)
     ):
         first -= 1
     return first, last
+
+
+def _rounded_on(found: list[Unit], first: int, last: int, same_paragraph: bool) -> int:
+    """Where [first, last] ends once the sentences after it round it out (see `_rounded`)."""
+    while (
+        last + 1 < len(found)
+        and _joins(found, last, last + 1, same_paragraph)
+        and (
+            _words(found, first, last) < MIN_EXCERPT_WORDS
+            # A list the excerpt has reached comes whole ("…if you" and its items).
+            or (_in_list(found, last + 1) and _units(found, first, last) < MAX_UNITS)
+        )
+    ):
+        last += 1
+    return last
+
+
+def _joins(found: list[Unit], a: int, b: int, same_paragraph: bool) -> bool:
+    """Whether unit `b` can join an excerpt at its unit `a`: never a heading, and with
+    `same_paragraph` only from a's own paragraph (a list's items stand on lines of their own,
+    yet they belong to their lead-in)."""
+    near = found[a].paragraph == found[b].paragraph or (
+        b == a + 1 and _in_list(found, b) and _leads_into_list(found, a)
+    )
+    return not found[b].heading and (not same_paragraph or near)
 
 
 def _before_cut_list(found: list[Unit], best: int, last: int) -> int:

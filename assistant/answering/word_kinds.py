@@ -7,6 +7,7 @@ from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
 EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
+MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
 # Words after a verb that make it a doing, not a thing done: "wrecking my back".
 _OBJECT_LIST = "my the a an your his her their our its it them me this that these those"
 _OBJECTS = frozenset(_OBJECT_LIST.split())
@@ -34,8 +35,9 @@ def is_english(word: str) -> bool:
 
 
 def warm_up() -> None:
-    """Load the lexicon (half a second), so no question waits for it."""
+    """Load the lexicon (half a second) and the word frequencies, so no question waits."""
     names_a_thing("warming")
+    everyday("warming")
 
 
 def _kinds(word: str) -> dict:
