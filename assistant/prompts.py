@@ -14,6 +14,12 @@ ALL_SAID = (
     "That's all the podcast says about this: the passages that cover it are quoted in the "
     "answers above."
 )
+# The same, naming the question the chat's topic started with (shown as text, never markup).
+ALL_SAID_ABOUT = (
+    "That's all the podcast says about “{topic}”: the passages that cover it are quoted in the "
+    "answers above."
+)
+TOPIC_CHARS = 80  # of the topic's question named in ALL_SAID_ABOUT at most
 EMPTY_QUESTION = "Please type a question, for example: why isn't my piriformis stretch working?"
 QUESTION_TOO_LONG = (
     "That question is {length:,} characters long. Please shorten it to {limit:,} characters or "

@@ -52,6 +52,11 @@ def test_the_topic_carries_through_a_chain_of_follow_ups_and_resets_on_a_new_one
     assert carry_topic("why?", history) == (
         "why isn't my piriformis stretch working? what should I do instead? why?"
     )
+    # However long the chain, the topic's own question is carried with the latest follow-ups.
+    chain = history + [("what else?", "c"), ("and then?", "d")]
+    assert carry_topic("anything else?", chain) == (
+        "why isn't my piriformis stretch working? what else? and then? anything else?"
+    )
     history.append(("which exercises rebuild hip strength?", "c"))
     assert carry_topic("how often?", history) == "which exercises rebuild hip strength? how often?"
     assert carry_topic("why?", []) == "why?"

@@ -12,14 +12,23 @@ from assistant import markup
 from assistant.answering import coverage
 from assistant.answering.condense import condense
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
-from assistant.answering.followup import answers_not_to_repeat, carry_topic, rewrite_with_llm
+from assistant.answering.followup import (
+    answers_not_to_repeat,
+    carry_topic,
+    one_line,
+    rewrite_with_llm,
+    topic_turns,
+)
 from assistant.answering.safety import red_flags
 from assistant.citations import cited_numbers, piece_ends, strip_markers
 from assistant.embedding import Embedder, load_embedder
 from assistant.prompts import (
+    ALL_SAID,
+    ALL_SAID_ABOUT,
     EMPTY_QUESTION,
     QUESTION_TOO_LONG,
     TOO_MANY_TURNS,
+    TOPIC_CHARS,
     TURN_TOO_LONG,
     URGENT_CARE,
 )
@@ -83,6 +92,13 @@ def _label(answer: Answer, unmentioned: list[str], question: str | None = None) 
     else:
         return answer
     return replace(answer, text=f"{markup.note(label)}\n\n{answer.text}", exact=False)
+
+
+def _all_said_about(answer: Answer, topic: list[str]) -> Answer:
+    """ "That's all the podcast says", naming the question the chat's topic started with."""
+    if answer.text != ALL_SAID or not topic:
+        return answer
+    return replace(answer, text=ALL_SAID_ABOUT.format(topic=one_line(topic[0], TOPIC_CHARS)))
 
 
 def quoted_before(history: History) -> frozenset[str]:
@@ -179,8 +195,9 @@ class Assistant:
 
     def _prepare(self, question: str, history: History) -> Answer | tuple:
         """An answer that needs no answerer (a problem, a red flag), or what the answerer gets
-        (the query, the passages, the sentences earlier answers quoted) and the question's
-        words the store never mentions (for the "nearest it covers" label)."""
+        (the query, the passages, the sentences earlier answers quoted), the question's words
+        the store never mentions (for the "nearest it covers" label) and, for a follow-up, the
+        questions of the chat's topic (for "that's all the podcast says about…")."""
         problem = check_question(question, self.settings.max_question_chars)
         if problem:
             return Answer(text=problem, refused=True, sources=[])
@@ -208,7 +225,8 @@ class Assistant:
             if carried != question.strip()
             else frozenset()
         )
-        return query, passages, seen, unmentioned
+        topic = topic_turns(history, keyword.names_a_subject) if seen else []
+        return query, passages, seen, unmentioned, topic
 
     def answer(self, question: str, history: History = ()) -> Answer:
         """A cited answer, the refusal when the podcast doesn't cover it, the urgent-care message
@@ -216,11 +234,11 @@ class Assistant:
         prepared = self._prepare(question, history)
         if isinstance(prepared, Answer):
             return prepared
-        *given, unmentioned = prepared
+        *given, unmentioned, topic = prepared
         # An LLM's answer streams as it is written, so only the extractive one (known whole
         # before it is shown) is checked for abbreviations it never names, here as in `stream`.
         whole = None if hasattr(self.answerer, "stream") else question
-        return _label(self.answerer(*given), unmentioned, whole)
+        return _all_said_about(_label(self.answerer(*given), unmentioned, whole), topic)
 
     def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
         """The answer as it grows: each item is the answer so far, the last one is final.
@@ -232,13 +250,13 @@ class Assistant:
         if isinstance(prepared, Answer):
             yield prepared
             return
-        *given, unmentioned = prepared
+        *given, unmentioned, topic = prepared
         stream = getattr(self.answerer, "stream", None)
         if stream is not None:
             for partial in stream(*given):
-                yield _label(partial, unmentioned)
+                yield _all_said_about(_label(partial, unmentioned), topic)
             return
-        final = _label(self.answerer(*given), unmentioned, question)
+        final = _all_said_about(_label(self.answerer(*given), unmentioned, question), topic)
         if final.refused or not final.sources:
             yield final
             return

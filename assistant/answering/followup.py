@@ -30,7 +30,9 @@ _CONTINUES = re.compile(
 # A pronoun that stands for a subject said before (not "there", "one", "more": "is there a
 # stretch for plantar fasciitis?" starts a topic of its own).
 _POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these)\b")
-MAX_TOPIC_TURNS = 3  # a topic older than this many follow-ups is dropped
+# Turns a follow-up carries at most: the topic's own question and the latest follow-ups (a
+# fourth "what else?" is still about the question that started the topic).
+MAX_TOPIC_TURNS = 3
 MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
 MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
 MAX_QUOTED_ANSWER_CHARS = 600  # of an earlier answer quoted to the rewrite: its topic, no more
@@ -73,19 +75,26 @@ def answers_not_to_repeat(question: str, history: History) -> History:
     return history[-1:] if asks else history
 
 
-def carry_topic(
-    question: str, history: History, specific: Callable[[str], bool] | None = None
-) -> str:
-    """The rule: a follow-up is prefixed with the standalone form of the turns it follows."""
+def topic_turns(history: History, specific: Callable[[str], bool] | None = None) -> list[str]:
+    """The questions of the chat's current topic, oldest first: the last one that stood alone
+    and the latest follow-ups after it (MAX_TOPIC_TURNS in all at most)."""
     topic: list[str] = []
     for earlier, _ in history:
         # A turn that points back ("i kneel a lot, is that why i have it?") stays on the topic
         # even when it names something of its own: a later "what if it doesn't get better?"
         # is still about what it pointed back at.
         if topic and (is_followup(earlier, specific) or _points_back(earlier)):
-            topic = [*topic, earlier][-MAX_TOPIC_TURNS:]
+            topic = [topic[0], *[*topic[1:], earlier][1 - MAX_TOPIC_TURNS :]]
         else:
             topic = [earlier]
+    return topic
+
+
+def carry_topic(
+    question: str, history: History, specific: Callable[[str], bool] | None = None
+) -> str:
+    """The rule: a follow-up is prefixed with the standalone form of the turns it follows."""
+    topic = topic_turns(history, specific)
     if not topic or not is_followup(question, specific):
         return question
     return " ".join([*(t.strip() for t in topic), question.strip()])
