@@ -21,6 +21,13 @@ ALL_SAID_ABOUT = (
 )
 TOPIC_CHARS = 80  # of the topic's question named in ALL_SAID_ABOUT at most
 EMPTY_QUESTION = "Please type a question, for example: why isn't my piriformis stretch working?"
+# Replies to a message that only greets, thanks or says goodbye.
+GREETING_REPLY = (
+    "Hi! Ask me anything the Back In Shape podcast covers, such as sciatica, disc injuries, hips "
+    "or spine stability, and I'll answer from its episodes and articles."
+)
+THANKS_REPLY = "You're welcome. Ask another question any time."
+GOODBYE_REPLY = "Take care, and come back any time with another question."
 QUESTION_TOO_LONG = (
     "That question is {length:,} characters long. Please shorten it to {limit:,} characters or "
     "fewer and ask again."

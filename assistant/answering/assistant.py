@@ -20,6 +20,7 @@ from assistant.answering.followup import (
     topic_turns,
 )
 from assistant.answering.safety import red_flags
+from assistant.answering.small_talk import small_talk_reply
 from assistant.citations import cited_numbers, piece_ends, strip_markers
 from assistant.embedding import Embedder, load_embedder
 from assistant.prompts import (
@@ -201,6 +202,8 @@ class Assistant:
         problem = check_question(question, self.settings.max_question_chars)
         if problem:
             return Answer(text=problem, refused=True, sources=[])
+        if reply := small_talk_reply(question):
+            return Answer(text=reply, refused=False, sources=[])  # nothing quoted, nothing claimed
         if red_flags(question):
             return urgent_answer()
         # A follow-up is checked with the turns it follows ("and now my other leg too?"), in the
