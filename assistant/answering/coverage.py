@@ -13,20 +13,19 @@ import re
 from collections.abc import Callable
 
 from assistant.answering.condense import asking_part
-from assistant.answering.word_kinds import MAX_WORD, everyday, is_english, names_a_thing
+from assistant.answering.word_kinds import (
+    MAX_WORD,
+    NAMES_NOTHING,
+    everyday,
+    is_english,
+    names_a_thing,
+)
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 MAX_NAMED = 2  # words named in the label at most
 
 _DROP = FUNCTION_WORDS | STOPWORDS
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")
-# Capitals that name no subject: a chat's ("OK", "TBH", "IM"), places and things ("UK", "PC"),
-# units ("KG"), and who a listener sees ("GP", "PT", "ER"), which answers call a doctor or a
-# physical therapist.
-_NAMES_NOTHING_LIST = """
-    OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG IM TV PC UK USA PM AM DIY
-    KG MG ML CM MM KM LB LBS GP PT DR OT ER"""
-_NAMES_NOTHING = frozenset(_NAMES_NOTHING_LIST.split())
 
 
 def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
@@ -64,7 +63,7 @@ def unanswered_abbreviations(question: str, answer: str) -> list[str]:
     for found in dict.fromkeys(_ABBREVIATION.findall(asked)):
         bare = found.removesuffix("s")
         # "HURTS" and "NOT" in capitals are emphasis, not abbreviations.
-        if bare in _NAMES_NOTHING or is_english(bare):
+        if bare in NAMES_NOTHING or is_english(bare):
             continue
         if not re.search(rf"\b{re.escape(bare)}s?\b", answer, re.I):
             missing.append(found)
