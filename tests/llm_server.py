@@ -43,6 +43,7 @@ ECHO_DELAY = 0.05  # seconds between the echo mode's words
 # ... after its first sentence, which comes at once, as a real server's first tokens follow
 # the prompt's pass quickly: tests that wait for the first sentence shown do not wait 2 s.
 FIRST_SENTENCE_DELAY = 0.005
+DIE_PAUSE = 0.3  # seconds the "die" mode waits after its last piece before the reset
 # What the "babble" mode repeats: cited, but in no passage, so the post-check shows none of it.
 BABBLE = '<passage n="1">\n\nZebras juggle purple violins quietly.\n</passage>'
 _PASSAGE = re.compile(r'<passage n="1">\n[^\n]*\n(.*?)\n</passage>', re.S)
@@ -275,6 +276,9 @@ class ChatHandler(BaseHTTPRequestHandler):
             for piece in pieces:
                 if mode == "die" and exchange.pieces >= self.server.die_after:
                     exchange.ended = "dropped"
+                    # A reset discards what the client has not read yet: dropped at once, the
+                    # pieces sent could be lost, and the drop seen as one before the reply.
+                    time.sleep(DIE_PAUSE)
                     _drop(self)
                     return
                 self._event(_chunk(chunk_id, {"content": piece}))
