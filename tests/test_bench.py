@@ -17,6 +17,8 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, onnx_cache):
     # The bench points the settings at its own temp store through the environment.
     monkeypatch.setenv("PODCAST_ASSISTANT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PODCAST_ASSISTANT_EMBED_BACKEND", "onnx")  # built once, in the cache
+    # The load test asks /api/ask only: `serve` need not spend ~2 s of CPU loading Gradio.
+    monkeypatch.setenv("PODCAST_ASSISTANT_GRADIO", "false")
     out = tmp_path / "results.md"
     report = bench.main(
         [
