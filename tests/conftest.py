@@ -83,11 +83,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
 # worker whole modules (`--dist loadfile`, in this order): one of these started last would keep
-# one worker busy long after the other ran out of work.
+# one worker busy long after the other ran out of work. The first worker also takes the third
+# module at once (xdist tops up a worker holding two tests or fewer, and test_bench is one):
+# test_bench and test_llm_server then share a process, and with it the ~3 CPU-s of importing
+# torch and transformers, which both need (on two workers; with more, each goes its own way).
 SLOW_FIRST = (
-    "test_llm_server",
     "test_bench",
     "test_web_browser",
+    "test_llm_server",
     "test_embedder",
     "test_web_browser_ux",
     "test_web_ratelimit",
