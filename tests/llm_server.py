@@ -9,7 +9,8 @@ process would) and `"echo"` (repeats the first passage of the prompt with `[1]`,
 a time, the first at once and the rest slowly: an answer that passes the post-check and goes on
 for a long while),
 `"babble"` (the same with words of no passage: nothing of it passes);
-`drop_first` resets that many connections before any reply.
+`drop_first` resets that many connections before any reply; `then` answers every request after
+the first in another mode.
 The GGUF file is converted once to transformers' own format (`converted`), kept in the folder
 the caller names (the tests: their machine cache), since reading the GGUF file takes most of
 20 s.
@@ -189,6 +190,7 @@ class ChatServer(ThreadingHTTPServer):
         self.loaded: TinyModel | None = None
         self.loading = threading.Lock()
         self.mode = "model"
+        self.then: str | None = None  # the mode of the requests after the first (None: `mode`)
         self.die_after = 3  # pieces the "die" mode sends before dropping the connection
         self.echo = False  # the "die" mode's pieces from the echo, not the model
         self.drop_first = 0  # requests whose connection is reset before any byte of a reply
@@ -211,6 +213,7 @@ class ChatServer(ThreadingHTTPServer):
 
     def reset(self, mode: str = "model") -> None:
         self.mode = mode
+        self.then = None
         self.echo = False
         self.drop_first = 0
         self.max_tokens = MAX_TOKENS
@@ -241,7 +244,8 @@ class ChatHandler(BaseHTTPRequestHandler):
             exchange.done.set()
 
     def _answer(self, exchange: Exchange, max_tokens: int) -> None:
-        mode = self.server.mode
+        later = self.server.then is not None and exchange is not self.server.requests[0]
+        mode = self.server.then if later else self.server.mode
         if mode == "hang":
             exchange.ended = "hung"
             self.server.release.wait()
