@@ -23,15 +23,15 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, onnx_cache):
     report = bench.main(
         [
             "--quick",
-            "--passages=12",
+            "--passages=4",
             "--clients=2",
             "--duration=1",
             "--big-chunks=100",
             # The smallest sizes that still run every section: the test proves the script
             # works, the figures come from real runs.
-            "--speed-chunks=8",
+            "--speed-chunks=4",
             "--backends=onnx",  # loaded already; test_embedder compares the backends
-            "--eval-passages=12",
+            "--eval-passages=4",
             "--latency-questions=3",
             f"--out={out}",
             f"--workdir={tmp_path}",
