@@ -13,7 +13,8 @@ import pytest
 from fake_embedder import FakeEmbedder, assistant_with
 from platformdirs import user_cache_path
 
-from assistant.embedding import Embedder, load_embedder
+from assistant.embedding import Embedder, OnnxEmbedder, load_embedder
+from assistant.embedding import embedder as embedding
 from assistant.embedding.onnx_export import onnx_model
 from assistant.settings import Settings
 from assistant.store import Store
@@ -145,12 +146,29 @@ def share_onnx_cache(data_dir: Path, onnx_cache: Path) -> None:
     (data_dir / "models").symlink_to(onnx_cache, target_is_directory=True)
 
 
+def embed_threads() -> int:
+    """onnxruntime threads for the tests' in-process embedders: the worker's share of the
+    cores, as for torch (0: onnxruntime's default, every core, when one process runs them)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+
+
 @pytest.fixture(scope="session")
 def embedder(tmp_path_factory, onnx_cache) -> Embedder:
     """The real model on the default backend, loaded once for the process."""
     data_dir = tmp_path_factory.mktemp("embedder")
     share_onnx_cache(data_dir, onnx_cache)
-    return load_embedder(Settings(data_dir=data_dir))
+    settings = Settings(data_dir=data_dir)
+    backend = embedding.resolve_backend(settings)
+    if backend != "torch" and embed_threads():
+        # Every other in-process load of this backend (the CLI through CliRunner, an assistant
+        # from settings) gets this embedder too. With two workers on two cores, onnxruntime's
+        # threads (one a core, spinning while they wait for work) cost 25-40% more CPU per text
+        # than one thread a worker, and slowed the other worker's tests.
+        model = onnx_model(onnx_cache, quantized=backend == "onnx-int8")
+        loaded = embedding._loaded
+        loaded.setdefault(backend, OnnxEmbedder(model, backend, threads=embed_threads()))
+    return load_embedder(settings)
 
 
 @pytest.fixture
