@@ -3,6 +3,7 @@ per machine), settings and stores in temp dirs."""
 
 import atexit
 import fcntl
+import functools
 import gc
 import os
 import shutil
@@ -80,6 +81,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # This runs after pytest's own last collections (they look for unraisable exceptions) and
     # before the exit handlers registered earlier, which still run.
     atexit.register(gc.freeze)
+    share_tls_context()
+
+
+def share_tls_context() -> None:
+    """Every httpx client made in a test process (one per `httpx.get`, one per Chroma HTTP
+    store, ~400 in a run) built an SSL context of its own, reading the system's CA bundle again:
+    ~17 ms of CPU each, ~6 CPU-s a run. Nothing here speaks TLS (every server is on 127.0.0.1),
+    and an SSL context is made to be shared: the same arguments now give the same context."""
+    import httpx._transports.default as transports
+
+    transports.create_ssl_context = functools.cache(transports.create_ssl_context)
 
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
