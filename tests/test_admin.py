@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from pydantic import ValidationError
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.records import Answer
 from assistant.settings import Settings
@@ -47,14 +47,14 @@ def admin(tmp_path_factory, embedder):
     settings = assistant.settings.model_copy(
         update={"admin_token": Settings(admin_token=TOKEN).admin_token}
     )
-    with serve_app(build_app(assistant, feedback, settings)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(settings))) as url:
         yield url, feedback
 
 
 def test_no_token_no_dashboard(tmp_path_factory, embedder):
     assistant = hostile_assistant(tmp_path_factory, embedder)
     feedback = FeedbackStore(tmp_path_factory.mktemp("no-admin") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         assert httpx.get(f"{url}/admin", headers=BEARER).status_code == 404
     with pytest.raises(ValidationError):
         Settings(admin_token="too-short")

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from conftest import MACHINE_CACHE
 from llm_server import TinyModel, chat_server, missing
-from webserver import serve_app
+from webserver import serve_app, without_gradio
 
 from assistant.answering import Assistant
 from assistant.answering.followup import carry_topic, usable_rewrite
@@ -95,7 +95,7 @@ def web(model_server, shipped, embedder, tmp_path_factory):
     assistant = owner_assistant(shipped, embedder, model_server.base_url)
     fallbacks = Fallbacks(assistant)
     feedback = FeedbackStore(tmp_path_factory.mktemp("llm-web") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         yield url, fallbacks
 
 
@@ -108,7 +108,7 @@ def impatient(model_server, shipped, embedder, tmp_path_factory):
     )
     fallbacks = Fallbacks(assistant)
     feedback = FeedbackStore(tmp_path_factory.mktemp("llm-impatient") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         yield url, fallbacks
 
 

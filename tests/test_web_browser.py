@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 from conftest import ARTICLE_TITLE, ask
-from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page
+from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page, without_gradio
 
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
@@ -60,7 +60,7 @@ def site(tmp_path_factory, embedder):
 
     with serve_page(html) as allowed, serve_page(html) as other:
         settings = assistant.settings.model_copy(update={"allowed_origins": [allowed]})
-        with serve_app(build_app(assistant, feedback, settings)) as app_url:
+        with serve_app(build_app(assistant, feedback, without_gradio(settings))) as app_url:
             app["url"] = app_url
             yield {
                 "app": app_url,
@@ -227,7 +227,7 @@ def test_rate_limit_shows_a_friendly_message_then_lets_the_next_window_in(
         ),
     )
     feedback = FeedbackStore(tmp_path_factory.mktemp("limited-browser") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback, settings)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(settings))) as url:
         page.goto(url + "/")
         assert "notice" not in ask(page, PIRIFORMIS).get_attribute("class")
         limited = ask(page, PIRIFORMIS)
@@ -244,7 +244,7 @@ def test_urgent_answer_stands_out(site, page, tmp_path_factory, embedder):
     urgent = Answer(text="Please call emergency services now.", refused=False, urgent=True)
     alarmed = replace(assistant, answerer=lambda question, passages, seen: urgent)
     feedback = FeedbackStore(tmp_path_factory.mktemp("urgent") / "feedback.sqlite3")
-    with serve_app(build_app(alarmed, feedback)) as url:
+    with serve_app(build_app(alarmed, feedback, without_gradio(alarmed.settings))) as url:
         page.goto(url + "/")
         answer = ask(page, "I suddenly can't feel my legs")
         assert "urgent" in answer.get_attribute("class")
