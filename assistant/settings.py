@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Length of the rate-limit window, in seconds."
     )
 
+    gradio: bool = Field(
+        True,
+        description="Serve the same chat as a Gradio app at `/gradio/`; false: not mounted, and "
+        "`serve` never imports Gradio (about 2 s of CPU at start and its memory saved).",
+    )
+
     retention_days: int = Field(
         90,
         ge=0,

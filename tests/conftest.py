@@ -3,6 +3,7 @@ per machine), settings and stores in temp dirs."""
 
 import atexit
 import fcntl
+import functools
 import gc
 import os
 import shutil
@@ -13,7 +14,8 @@ import pytest
 from fake_embedder import FakeEmbedder, assistant_with
 from platformdirs import user_cache_path
 
-from assistant.embedding import Embedder, load_embedder
+from assistant.embedding import Embedder, OnnxEmbedder, load_embedder
+from assistant.embedding import embedder as embedding
 from assistant.embedding.onnx_export import onnx_model
 from assistant.settings import Settings
 from assistant.store import Store
@@ -79,15 +81,29 @@ def pytest_configure(config: pytest.Config) -> None:
     # This runs after pytest's own last collections (they look for unraisable exceptions) and
     # before the exit handlers registered earlier, which still run.
     atexit.register(gc.freeze)
+    share_tls_context()
+
+
+def share_tls_context() -> None:
+    """Every httpx client made in a test process (one per `httpx.get`, one per Chroma HTTP
+    store, ~400 in a run) built an SSL context of its own, reading the system's CA bundle again:
+    ~17 ms of CPU each, ~6 CPU-s a run. Nothing here speaks TLS (every server is on 127.0.0.1),
+    and an SSL context is made to be shared: the same arguments now give the same context."""
+    import httpx._transports.default as transports
+
+    transports.create_ssl_context = functools.cache(transports.create_ssl_context)
 
 
 # The modules that take longest, slowest first, run before the rest. pytest-xdist hands each
 # worker whole modules (`--dist loadfile`, in this order): one of these started last would keep
-# one worker busy long after the other ran out of work.
+# one worker busy long after the other ran out of work. The first worker also takes the third
+# module at once (xdist tops up a worker holding two tests or fewer, and test_bench is one):
+# test_bench and test_llm_server then share a process, and with it the ~3 CPU-s of importing
+# torch and transformers, which both need (on two workers; with more, each goes its own way).
 SLOW_FIRST = (
-    "test_llm_server",
     "test_bench",
     "test_web_browser",
+    "test_llm_server",
     "test_embedder",
     "test_web_browser_ux",
     "test_web_ratelimit",
@@ -142,12 +158,29 @@ def share_onnx_cache(data_dir: Path, onnx_cache: Path) -> None:
     (data_dir / "models").symlink_to(onnx_cache, target_is_directory=True)
 
 
+def embed_threads() -> int:
+    """onnxruntime threads for the tests' in-process embedders: the worker's share of the
+    cores, as for torch (0: onnxruntime's default, every core, when one process runs them)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+
+
 @pytest.fixture(scope="session")
 def embedder(tmp_path_factory, onnx_cache) -> Embedder:
     """The real model on the default backend, loaded once for the process."""
     data_dir = tmp_path_factory.mktemp("embedder")
     share_onnx_cache(data_dir, onnx_cache)
-    return load_embedder(Settings(data_dir=data_dir))
+    settings = Settings(data_dir=data_dir)
+    backend = embedding.resolve_backend(settings)
+    if backend != "torch" and embed_threads():
+        # Every other in-process load of this backend (the CLI through CliRunner, an assistant
+        # from settings) gets this embedder too. With two workers on two cores, onnxruntime's
+        # threads (one a core, spinning while they wait for work) cost 25-40% more CPU per text
+        # than one thread a worker, and slowed the other worker's tests.
+        model = onnx_model(onnx_cache, quantized=backend == "onnx-int8")
+        loaded = embedding._loaded
+        loaded.setdefault(backend, OnnxEmbedder(model, backend, threads=embed_threads()))
+    return load_embedder(settings)
 
 
 @pytest.fixture

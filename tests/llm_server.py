@@ -9,7 +9,8 @@ process would) and `"echo"` (repeats the first passage of the prompt with `[1]`,
 a time, the first at once and the rest slowly: an answer that passes the post-check and goes on
 for a long while),
 `"babble"` (the same with words of no passage: nothing of it passes);
-`drop_first` resets that many connections before any reply.
+`drop_first` resets that many connections before any reply; `then` answers every request after
+the first in another mode.
 The GGUF file is converted once to transformers' own format (`converted`), kept in the folder
 the caller names (the tests: their machine cache), since reading the GGUF file takes most of
 20 s.
@@ -43,6 +44,7 @@ ECHO_DELAY = 0.05  # seconds between the echo mode's words
 # ... after its first sentence, which comes at once, as a real server's first tokens follow
 # the prompt's pass quickly: tests that wait for the first sentence shown do not wait 2 s.
 FIRST_SENTENCE_DELAY = 0.005
+DIE_PAUSE = 0.3  # seconds the "die" mode waits after its last piece before the reset
 # What the "babble" mode repeats: cited, but in no passage, so the post-check shows none of it.
 BABBLE = '<passage n="1">\n\nZebras juggle purple violins quietly.\n</passage>'
 _PASSAGE = re.compile(r'<passage n="1">\n[^\n]*\n(.*?)\n</passage>', re.S)
@@ -188,6 +190,7 @@ class ChatServer(ThreadingHTTPServer):
         self.loaded: TinyModel | None = None
         self.loading = threading.Lock()
         self.mode = "model"
+        self.then: str | None = None  # the mode of the requests after the first (None: `mode`)
         self.die_after = 3  # pieces the "die" mode sends before dropping the connection
         self.echo = False  # the "die" mode's pieces from the echo, not the model
         self.drop_first = 0  # requests whose connection is reset before any byte of a reply
@@ -210,6 +213,7 @@ class ChatServer(ThreadingHTTPServer):
 
     def reset(self, mode: str = "model") -> None:
         self.mode = mode
+        self.then = None
         self.echo = False
         self.drop_first = 0
         self.max_tokens = MAX_TOKENS
@@ -240,7 +244,8 @@ class ChatHandler(BaseHTTPRequestHandler):
             exchange.done.set()
 
     def _answer(self, exchange: Exchange, max_tokens: int) -> None:
-        mode = self.server.mode
+        later = self.server.then is not None and exchange is not self.server.requests[0]
+        mode = self.server.then if later else self.server.mode
         if mode == "hang":
             exchange.ended = "hung"
             self.server.release.wait()
@@ -275,6 +280,9 @@ class ChatHandler(BaseHTTPRequestHandler):
             for piece in pieces:
                 if mode == "die" and exchange.pieces >= self.server.die_after:
                     exchange.ended = "dropped"
+                    # A reset discards what the client has not read yet: dropped at once, the
+                    # pieces sent could be lost, and the drop seen as one before the reply.
+                    time.sleep(DIE_PAUSE)
                     _drop(self)
                     return
                 self._event(_chunk(chunk_id, {"content": piece}))

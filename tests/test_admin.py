@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from pydantic import ValidationError
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.records import Answer
 from assistant.settings import Settings
@@ -47,14 +47,14 @@ def admin(tmp_path_factory, embedder):
     settings = assistant.settings.model_copy(
         update={"admin_token": Settings(admin_token=TOKEN).admin_token}
     )
-    with serve_app(build_app(assistant, feedback, settings)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(settings))) as url:
         yield url, feedback
 
 
 def test_no_token_no_dashboard(tmp_path_factory, embedder):
     assistant = hostile_assistant(tmp_path_factory, embedder)
     feedback = FeedbackStore(tmp_path_factory.mktemp("no-admin") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         assert httpx.get(f"{url}/admin", headers=BEARER).status_code == 404
     with pytest.raises(ValidationError):
         Settings(admin_token="too-short")
@@ -113,8 +113,10 @@ def test_the_dashboard_shows_the_period(admin):
     assert "<img" not in page
     cited = page.split('id="cited"')[1]
     assert "Evil &lt;b&gt;title&lt;/b&gt;</a> <span class='figure'>6 answers" in cited
-    week = httpx.get(f"{url}/admin", params={"since": ago(1.5).date().isoformat()}, headers=BEARER)
-    assert len(re.findall(r'<rect class="bar"', week.text)) == 2
+    since = ago(1.5).date()
+    week = httpx.get(f"{url}/admin", params={"since": since.isoformat()}, headers=BEARER)
+    # A bar a day from `since` to today: two after midday (UTC), three before it.
+    assert len(re.findall(r'<rect class="bar"', week.text)) == (NOW.date() - since).days + 1
     old = {"since": ago(61).date().isoformat(), "until": ago(59).date().isoformat()}
     assert "1 question in all." in httpx.get(f"{url}/admin", params=old, headers=BEARER).text
 

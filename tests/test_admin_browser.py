@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.settings import Settings
 from ui.app import build_app
@@ -31,7 +31,7 @@ def dashboard(tmp_path_factory, embedder):
     feedback = FeedbackStore(tmp_path_factory.mktemp("dashboard") / "feedback.sqlite3")
     token = Settings(admin_token=TOKEN).admin_token
     settings = assistant.settings.model_copy(update={"admin_token": token})
-    with serve_app(build_app(assistant, feedback, settings)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(settings))) as url:
         for question, vote in SESSION:
             answer = httpx.post(f"{url}/api/ask", json={"question": question}, timeout=60)
             assert answer.status_code == 200

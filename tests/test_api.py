@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 from pydantic import TypeAdapter
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.records import Answer, Citation
 from ui.api import AskResponse, ChatEvent, ChatFinal, ChatPartial, ErrorBody, answer_summary
@@ -30,7 +30,7 @@ _SENT = re.compile(r'fetch\("(/api/\w+)",\s*\{.*?JSON\.stringify\(\{([^}]*)\}\)'
 def server(tmp_path_factory, embedder):
     assistant = hostile_assistant(tmp_path_factory, embedder)
     feedback = FeedbackStore(tmp_path_factory.mktemp("api-feedback") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         yield url
 
 

@@ -17,19 +17,21 @@ def test_quick_bench_measures_every_section(tmp_path, monkeypatch, onnx_cache):
     # The bench points the settings at its own temp store through the environment.
     monkeypatch.setenv("PODCAST_ASSISTANT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PODCAST_ASSISTANT_EMBED_BACKEND", "onnx")  # built once, in the cache
+    # The load test asks /api/ask only: `serve` need not spend ~2 s of CPU loading Gradio.
+    monkeypatch.setenv("PODCAST_ASSISTANT_GRADIO", "false")
     out = tmp_path / "results.md"
     report = bench.main(
         [
             "--quick",
-            "--passages=12",
+            "--passages=4",
             "--clients=2",
             "--duration=1",
             "--big-chunks=100",
             # The smallest sizes that still run every section: the test proves the script
             # works, the figures come from real runs.
-            "--speed-chunks=8",
+            "--speed-chunks=4",
             "--backends=onnx",  # loaded already; test_embedder compares the backends
-            "--eval-passages=12",
+            "--eval-passages=4",
             "--latency-questions=3",
             f"--out={out}",
             f"--workdir={tmp_path}",

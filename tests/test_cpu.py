@@ -42,7 +42,8 @@ def test_the_variable_overrides_auto(monkeypatch, tmp_path):
 def test_a_new_data_dir_reuses_the_exported_model(tmp_path, onnx_cache, monkeypatch):
     """The model cache is shared: a second data dir loads the same file, exporting nothing."""
     monkeypatch.setattr(embedding, "_loaded", {})  # a fresh process, as far as loading goes
-    before = {p.name: p.stat().st_mtime_ns for p in onnx_cache.iterdir()}
+    # Not `.lock`: every worker's (and every concurrent run's) `onnx_cache` fixture opens it.
+    before = {p.name: p.stat().st_mtime_ns for p in onnx_cache.iterdir() if p.name != ".lock"}
     for name in ("first", "second"):
         settings = Settings(data_dir=tmp_path / name, embed_backend="onnx")
         assert embedding.models_dir(settings) == onnx_cache

@@ -16,6 +16,9 @@ from ingest.pipeline import GROUP_CHUNKS
 from ingest.sync import run_ingest
 
 SAMPLE = TEST_DATA / "medquad_sample.jsonl"
+# The sample's first passages: 104 chunks, enough for a second commit group at least half full
+# (the 30 passages make 124, embedded twice more for nothing).
+PASSAGES = 26
 
 
 def _snapshot(settings: Settings) -> tuple[set[str], int, list[tuple[str, str]]]:
@@ -27,8 +30,10 @@ def _snapshot(settings: Settings) -> tuple[set[str], int, list[tuple[str, str]]]
 def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(
     tmp_path, embedder, onnx_cache
 ):
+    sample = tmp_path / SAMPLE.name
+    sample.write_text("".join(SAMPLE.read_text().splitlines(keepends=True)[:PASSAGES]))
     reference = Settings(data_dir=tmp_path / "reference", corpus_dir=tmp_path)
-    run_ingest(reference, [SAMPLE], embedder=embedder, progress=False)
+    run_ingest(reference, [sample], embedder=embedder, progress=False)
     ids, count, records = _snapshot(reference)
     # A second commit group at least half full: the kill lands while it is being embedded.
     assert count > GROUP_CHUNKS * 3 // 2
@@ -37,7 +42,7 @@ def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(
     share_onnx_cache(crashed.data_dir, onnx_cache)  # the CLI loads the model, no export
     command = [sys.executable, "-m", "ui.cli", "-v", "--data-dir", str(crashed.data_dir)]
     process = subprocess.Popen(
-        [*command, "ingest", str(SAMPLE)],
+        [*command, "ingest", str(sample)],
         cwd=REPO,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -62,6 +67,6 @@ def test_sigkill_mid_embedding_then_rerun_matches_an_uninterrupted_run(
     partial_ids, partial_count, partial_records = _snapshot(crashed)
     assert 0 < partial_count < count and len(partial_records) < len(records)
 
-    report = run_ingest(crashed, [SAMPLE], embedder=embedder, progress=False)
+    report = run_ingest(crashed, [sample], embedder=embedder, progress=False)
     assert report.chunks_embedded < count  # what was stored before the kill is reused
     assert _snapshot(crashed) == (ids, count, records)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ARTICLE, MACHINE_CACHE, SHARED_TESTDATA
+from conftest import ARTICLE, MACHINE_CACHE, SHARED_TESTDATA, embed_threads
 
 import assistant.embedding.embedder
 import assistant.embedding.packaged
@@ -36,9 +36,10 @@ class TorchReference:
 
 @pytest.fixture(scope="session")
 def onnx_embedders(onnx_cache) -> dict[str, OnnxEmbedder]:
+    threads = embed_threads()  # the worker's share of the cores (see conftest)
     return {
-        "onnx": OnnxEmbedder(onnx_model(onnx_cache), "onnx"),
-        "onnx-int8": OnnxEmbedder(onnx_model(onnx_cache, quantized=True), "onnx-int8"),
+        "onnx": OnnxEmbedder(onnx_model(onnx_cache), "onnx", threads),
+        "onnx-int8": OnnxEmbedder(onnx_model(onnx_cache, quantized=True), "onnx-int8", threads),
     }
 
 

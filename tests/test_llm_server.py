@@ -18,7 +18,7 @@ import httpx
 import pytest
 from conftest import MACHINE_CACHE
 from llm_server import TinyModel, chat_server, missing
-from webserver import serve_app
+from webserver import serve_app, without_gradio
 
 from assistant.answering import Assistant
 from assistant.answering.followup import carry_topic, usable_rewrite
@@ -95,19 +95,20 @@ def web(model_server, shipped, embedder, tmp_path_factory):
     assistant = owner_assistant(shipped, embedder, model_server.base_url)
     fallbacks = Fallbacks(assistant)
     feedback = FeedbackStore(tmp_path_factory.mktemp("llm-web") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         yield url, fallbacks
 
 
 @pytest.fixture(scope="module")
 def impatient(model_server, shipped, embedder, tmp_path_factory):
-    """The same, with PODCAST_ASSISTANT_LLM_TIMEOUT=1."""
+    """The same, with PODCAST_ASSISTANT_LLM_TIMEOUT=0.3 (a hung server is all it meets: the
+    test waits the timeout out)."""
     assistant = owner_assistant(
-        shipped, embedder, model_server.base_url, PODCAST_ASSISTANT_LLM_TIMEOUT="1"
+        shipped, embedder, model_server.base_url, PODCAST_ASSISTANT_LLM_TIMEOUT="0.3"
     )
     fallbacks = Fallbacks(assistant)
     feedback = FeedbackStore(tmp_path_factory.mktemp("llm-impatient") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(assistant.settings))) as url:
         yield url, fallbacks
 
 
@@ -172,9 +173,11 @@ def test_a_real_models_answer_streams_through_api_chat_and_shows_only_supported_
 
 def test_the_follow_up_rewrite_goes_through_the_same_model(web, server, real_model, tmp_path):
     url, _ = web
-    # A standalone question is a line, well inside 24 tokens; the answer asked with it is read
-    # here only for the question it was asked (the streaming test reads a whole answer).
+    # A standalone question is a line, well inside 24 tokens. The answer asked with it is read
+    # here only for the question it was asked (the streaming test reads a whole answer): the
+    # server fails it at once rather than run the model over its ~900-token prompt (~3.5 CPU-s).
     server.max_tokens = 24
+    server.then = "error"
     history = [(QUESTION, "Stretches done badly bend the lower back [1].")]
     response = httpx.post(
         f"{url}/api/ask",
@@ -195,6 +198,7 @@ def test_the_follow_up_rewrite_goes_through_the_same_model(web, server, real_mod
     standalone = written if usable else carry_topic(FOLLOW_UP, history)
     if answer:  # the answer is asked with the question the rewrite made
         assert answer[0].messages[-1]["content"].endswith(f"Question: {standalone}")
+        assert answer[0].ended == "error"  # and answered extractively, as `then` asked
 
 
 @pytest.mark.parametrize("mode", ["die", "error"])

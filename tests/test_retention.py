@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.records import Answer
 from assistant.settings import Settings
@@ -35,7 +35,7 @@ def test_serve_deletes_questions_older_than_the_retention_at_start(
     asked(store, "my bladder since the fall?", 91)
     asked(store, "sciatica at night?", 89)
     assistant = hostile_assistant(tmp_path_factory, embedder)
-    with serve_app(build_app(assistant, store, assistant.settings)):
+    with serve_app(build_app(assistant, store, without_gradio(assistant.settings))):
         assert questions(store) == {"sciatica at night?"}
     if database == "sqlite":  # gone from the file, not only from the table
         with store.engine.connect() as db:

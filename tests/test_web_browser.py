@@ -11,20 +11,19 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 from conftest import ARTICLE_TITLE, ask
-from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page
+from webserver import HOSTILE_QUESTION, hostile_assistant, serve_app, serve_page, without_gradio
 
 from assistant.prompts import STANDING_NOTE
 from assistant.records import Answer
 from ui.app import build_app
 from ui.cli import main
 from ui.feedback import FeedbackStore
+from ui.ratelimit import RateLimiter
 
 pytestmark = pytest.mark.browser
 
 PIRIFORMIS = "why isn't my piriformis stretch working?"
 OFF_TOPIC = ["What is the best pizza in Naples?", "Where can I eat the best pizza in Naples?"]
-# The rate-limit window in its test: long enough that one answer surely fits in it.
-WINDOW = 2.0
 ANSWER_WAIT = 30_000  # ms; the shared 2-core machine can be slow to embed a question
 
 # A listener-facing website with rules that would wreck an unisolated widget.
@@ -61,7 +60,7 @@ def site(tmp_path_factory, embedder):
 
     with serve_page(html) as allowed, serve_page(html) as other:
         settings = assistant.settings.model_copy(update={"allowed_origins": [allowed]})
-        with serve_app(build_app(assistant, feedback, settings)) as app_url:
+        with serve_app(build_app(assistant, feedback, without_gradio(settings))) as app_url:
             app["url"] = app_url
             yield {
                 "app": app_url,
@@ -212,20 +211,29 @@ def test_hostile_source_is_shown_as_text(site, page):
 
 
 def test_rate_limit_shows_a_friendly_message_then_lets_the_next_window_in(
-    site, page, tmp_path_factory, embedder
+    site, page, tmp_path_factory, embedder, monkeypatch
 ):
     assistant = hostile_assistant(tmp_path_factory, embedder)
     settings = assistant.settings.model_copy(
-        update={"rate_limit_questions": 1, "rate_limit_window_seconds": WINDOW}
+        update={"rate_limit_questions": 1, "rate_limit_window_seconds": 60}
+    )
+    # The limiter's clock is the test's: the window is run past, not waited out (and no answer,
+    # however slow, can outlast it).
+    now = [1000.0]
+    monkeypatch.setattr(
+        "ui.app.question_limiter",
+        lambda engine, s: RateLimiter(
+            engine, s.rate_limit_questions, s.rate_limit_window_seconds, clock=lambda: now[0]
+        ),
     )
     feedback = FeedbackStore(tmp_path_factory.mktemp("limited-browser") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback, settings)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(settings))) as url:
         page.goto(url + "/")
         assert "notice" not in ask(page, PIRIFORMIS).get_attribute("class")
         limited = ask(page, PIRIFORMIS)
         assert "notice" in limited.get_attribute("class")
         assert re.search(r"Please wait \d+ seconds? and ask again", limited.inner_text())
-        page.wait_for_timeout(WINDOW * 1000 + 100)  # wait the window out, then ask again
+        now[0] += 60  # the window is over: ask again
         again = ask(page, PIRIFORMIS)
         assert "notice" not in again.get_attribute("class")
         assert again.locator("a.cite").count() >= 1
@@ -236,7 +244,7 @@ def test_urgent_answer_stands_out(site, page, tmp_path_factory, embedder):
     urgent = Answer(text="Please call emergency services now.", refused=False, urgent=True)
     alarmed = replace(assistant, answerer=lambda question, passages, seen: urgent)
     feedback = FeedbackStore(tmp_path_factory.mktemp("urgent") / "feedback.sqlite3")
-    with serve_app(build_app(alarmed, feedback)) as url:
+    with serve_app(build_app(alarmed, feedback, without_gradio(alarmed.settings))) as url:
         page.goto(url + "/")
         answer = ask(page, "I suddenly can't feel my legs")
         assert "urgent" in answer.get_attribute("class")

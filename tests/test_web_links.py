@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 from click.testing import CliRunner
-from webserver import serve_app
+from webserver import serve_app, without_gradio
 
 from assistant.answering import Assistant
 from assistant.links import web_url
@@ -119,7 +119,7 @@ def test_script_and_data_links_are_dropped_at_ingest_and_never_shown(
     assert urls["jsonl:b"] == ("https://ok.example/bridges", None)
     assert all(no_scripted_links(str(pair)) for pair in urls.values())
 
-    with serve_app(build_app(assistant)) as url:
+    with serve_app(build_app(assistant, settings=without_gradio(assistant.settings))) as url:
         for question in QUESTIONS:
             answered = httpx.post(f"{url}/api/ask", json={"question": question})
             assert answered.status_code == 200 and answered.json()["sources"], question

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.records import Answer
 from ui.app import build_app
@@ -21,7 +21,7 @@ def app_and_assistant(tmp_path_factory, embedder):
     assistant = hostile_assistant(tmp_path_factory, embedder)
     settings = assistant.settings.model_copy(update={"rate_limit_questions": 1000})
     feedback = FeedbackStore(tmp_path_factory.mktemp("ops-feedback") / "feedback.sqlite3")
-    with serve_app(build_app(assistant, feedback, settings)) as url:
+    with serve_app(build_app(assistant, feedback, without_gradio(settings))) as url:
         yield url, assistant
 
 

@@ -4,7 +4,7 @@ test controls, and over HTTP: who the client is when requests carry X-Forwarded-
 import httpx
 import pytest
 import sqlalchemy as sa
-from webserver import hostile_assistant, serve_app
+from webserver import hostile_assistant, serve_app, without_gradio
 
 from assistant.records import Answer
 from assistant.settings import Settings
@@ -94,7 +94,7 @@ def limited(tmp_path_factory, embedder, monkeypatch, database_url):
             update={"trusted_proxies": Settings(trusted_proxies=trusted).trusted_proxies}
         )
         feedback = FeedbackStore(database_url)
-        return serve_app(build_app(assistant, feedback, settings))
+        return serve_app(build_app(assistant, feedback, without_gradio(settings)))
 
     return start
 

@@ -50,6 +50,13 @@ def serve_app(app, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def without_gradio(settings):
+    """`settings` with the Gradio app left out (PODCAST_ASSISTANT_GRADIO=false), for apps
+    whose tests never ask /gradio/: building and starting it took ~0.3 CPU-s an app. test_web,
+    test_web_browser_ux, test_startup and test_gradio_chat are where the Gradio app is tested."""
+    return settings.model_copy(update={"gradio": False})
+
+
 @contextlib.contextmanager
 def serve_page(html: str | Callable[[], str], port: int | None = None) -> Iterator[str]:
     """Serve one HTML page at every path (a stand-in for a listener-facing website); `html`

@@ -330,7 +330,7 @@ def build_app(
         holder = _mount_gradio(FastAPI(), assistant, gate, settings)
         return holder, holder.routes[-1].app  # the holder runs Gradio's start-up
 
-    deferred = Deferred(gradio_parts) if gradio_later else None
+    deferred = Deferred(gradio_parts) if gradio_later and settings.gradio else None
     if deferred:
         lifespan = deferred.around(lifespan)
     app = FastAPI(title="podcast-assistant", docs_url=None, redoc_url=None, lifespan=lifespan)
@@ -344,7 +344,7 @@ def build_app(
     document_chat_stream(app)
     if deferred:
         app.mount(GRADIO_PATH, deferred)
-    else:
+    elif settings.gradio:
         app = _mount_gradio(app, assistant, gate, settings)
     add_trusted_proxies(app, settings.trusted_proxies)
     return app
