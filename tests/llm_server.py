@@ -19,6 +19,7 @@ Every request, the text streamed for it and how it ended are kept in `requests`.
 
 import contextlib
 import copy
+import hashlib
 import importlib.util
 import inspect
 import json
@@ -136,8 +137,11 @@ def converted(path: Path, cache_dir: Path) -> Path:
     per load; this folder loads in a fraction of a second, the same weights bit for bit."""
     import transformers
 
-    stat = path.stat()
-    key = f"{MODEL_NAME}-{stat.st_size}-{stat.st_mtime_ns}-{transformers.__version__}"
+    # The file's content names the copy, not its place or time: each fresh clone's new venv
+    # installs the same file anew, and converting it again cost ~15 s of its first test run.
+    with path.open("rb") as model_file:
+        digest = hashlib.file_digest(model_file, "sha256").hexdigest()[:16]
+    key = f"{MODEL_NAME}-{digest}-{transformers.__version__}"
     folder = cache_dir / key
     if folder.is_dir():
         return folder
