@@ -92,16 +92,11 @@ def test_an_excerpt_is_rounded_out_within_its_paragraph_first():
     """Short of its length, an excerpt takes the sentences of its own paragraph (in a
     transcript, the speaker's turn) before it, not the next speaker's new subject after it;
     only a paragraph too short for an excerpt goes on into the next."""
-    chunk = Chunk("c", "s", "episode", "Ep 1", TURNS, 0, 0, len(TURNS))
-    found = excerpts.units(chunk)
-    best = next(i for i, u in enumerate(found) if u.text.startswith("I have created"))
-    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    quoted = _excerpt_answering(TURNS, "I have created", "transcript")
     assert "that's not true at all" in quoted
     assert "podcast intro" not in quoted
-    short = Chunk("c", "s", "episode", "Ep 1", TURNS[TURNS.index("I know") :], 0, 0, 0)
-    found = excerpts.units(short)
-    quoted = excerpts.quote(short, found, excerpts.window(found, 2, {2}))
-    assert "podcast intro" in quoted
+    short = _excerpt_answering(TURNS[TURNS.index("I know") :], "I have created", "transcript")
+    assert "podcast intro" in short
 
 
 def test_a_list_reached_while_rounding_out_comes_whole():
@@ -119,10 +114,7 @@ def test_a_list_reached_while_rounding_out_comes_whole():
         "with gout\n- Are overweight\n- Drink alcohol\n- Eat too many foods rich in purines\n"
         "Gout can be hard to diagnose. Your doctor may take a sample of fluid from a joint."
     )
-    chunk = Chunk("c", "s", "document", "Gout", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    best = next(i for i, u in enumerate(found) if u.text.startswith("Often"))
-    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    quoted = _excerpt_answering(text, "Often")
     assert quoted.endswith("- Eat too many foods rich in purines"), quoted
 
 
@@ -138,10 +130,7 @@ def test_a_lead_in_brings_what_it_announces_from_the_next_turn():
         "people:\n\nMm-hmm.\n\nTen slow rotations each side, every morning, before you sit down "
         "for the day. And do not push into pain."
     )
-    chunk = Chunk("c", "s", "transcript", "Ep 1", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    best = next(i for i, u in enumerate(found) if u.text.startswith("Hip rotation"))
-    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    quoted = _excerpt_answering(text, "Hip rotation", "transcript")
     assert quoted.endswith("And do not push into pain."), quoted
 
 
@@ -150,9 +139,7 @@ def test_an_excerpt_never_ends_on_a_lead_in_whose_words_it_left_out():
         "Hip rotation drills done every morning bring that range back within a few weeks. "
         "Here is what to do:\nThe next steps\nTen slow rotations each side."
     )
-    chunk = Chunk("c", "s", "article", "Hips", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    quoted = excerpts.quote(chunk, found, excerpts.window(found, 0, {0}))
+    quoted = _excerpt_answering(text, "Hip rotation", "article")
     assert quoted.endswith("within a few weeks."), quoted
 
 
@@ -161,10 +148,7 @@ def test_rounding_out_within_a_paragraph_leaves_room_for_what_follows_the_answer
     as it can hold them, so the sentence after the answer, in the next paragraph, still fits."""
     before = " ".join(f"Short point number {n} is here and says a bit more." for n in range(8))
     text = f"{before} The answer says the main thing.\nIt goes on in the next paragraph."
-    chunk = Chunk("c", "s", "article", "T", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    best = next(i for i, u in enumerate(found) if u.text.startswith("The answer"))
-    quoted = excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
+    quoted = _excerpt_answering(text, "The answer", "article")
     assert quoted.endswith("in the next paragraph."), quoted
 
 
@@ -186,9 +170,7 @@ def test_a_long_list_reached_while_rounding_out_still_comes_whole():
         + "".join(f"- {item} {n}\n" for n in range(6))
         + "Gout can be hard to diagnose. You can treat gout with medicines."
     )
-    chunk = Chunk("c", "s", "document", "Gout", text, 0, 0, len(text))
-    found = excerpts.units(chunk)
-    quoted = excerpts.quote(chunk, found, excerpts.window(found, 1, {1}))
+    quoted = _excerpt_answering(text, "Often")
     assert quoted.endswith(f"- {item} 5"), quoted
 
 
@@ -276,9 +258,9 @@ def test_the_two_sentences_that_answer_best_are_quoted_together():
     assert first == other and last > best
 
 
-def _excerpt_answering(text: str, answer_starts: str) -> str:
+def _excerpt_answering(text: str, answer_starts: str, kind: str = "document") -> str:
     """The excerpt of a one-chunk passage around its sentence starting `answer_starts`."""
-    chunk = Chunk("c", "s", "document", "T", text, 0, 0, len(text))
+    chunk = Chunk("c", "s", kind, "T", text, 0, 0, len(text))
     found = excerpts.units(chunk)
     best = next(i for i, u in enumerate(found) if u.text.startswith(answer_starts))
     return excerpts.quote(chunk, found, excerpts.window(found, best, {best}))
