@@ -96,7 +96,7 @@ def _label(answer: Answer, unmentioned: list[str], question: str | None = None) 
 
 
 def _all_said_about(answer: Answer, topic: list[str]) -> Answer:
-    """ "That's all the podcast says", naming the question the chat's topic started with."""
+    """The answer that nothing new is left, naming the question the chat's topic started with."""
     if answer.text != ALL_SAID or not topic:
         return answer
     return replace(answer, text=ALL_SAID_ABOUT.format(topic=one_line(topic[0], TOPIC_CHARS)))

@@ -84,7 +84,8 @@ def topic_turns(history: History, specific: Callable[[str], bool] | None = None)
         # even when it names something of its own: a later "what if it doesn't get better?"
         # is still about what it pointed back at.
         if topic and (is_followup(earlier, specific) or _points_back(earlier)):
-            topic = [topic[0], *[*topic[1:], earlier][1 - MAX_TOPIC_TURNS :]]
+            follow_ups = [*topic[1:], earlier][-(MAX_TOPIC_TURNS - 1) :]
+            topic = [topic[0], *follow_ups]
         else:
             topic = [earlier]
     return topic
