@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from wordfreq import zipf_frequency
 
-from assistant.answering.word_kinds import MAX_WORD, NAMES_NOTHING, everyday, names_a_thing
+from assistant.answering.word_kinds import NAMES_NOTHING, subject_word
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 LONG_WORDS = 30  # a question longer than this is a story to condense
@@ -117,12 +117,11 @@ def _subject_words(text: str, own: set[str]) -> list[str]:
             or w in STOPWORDS
             or w in own
             or w in subjects
-            or len(w) > MAX_WORD
             or w.upper() in NAMES_NOTHING  # "my GP says": who the listener sees, not a subject
             or any(c.isdigit() for c in w)  # "5k", "2mm": a measure, not a subject
         ):
             continue
-        if not everyday(w) and names_a_thing(w, words[i + 1] if i + 1 < len(words) else ""):
+        if subject_word(w, words[i + 1] if i + 1 < len(words) else ""):
             subjects.append(w)
     return subjects
 

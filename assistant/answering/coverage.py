@@ -13,13 +13,7 @@ import re
 from collections.abc import Callable
 
 from assistant.answering.condense import asking_part
-from assistant.answering.word_kinds import (
-    MAX_WORD,
-    NAMES_NOTHING,
-    everyday,
-    is_english,
-    names_a_thing,
-)
+from assistant.answering.word_kinds import NAMES_NOTHING, is_english, subject_word
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 MAX_NAMED = 2  # words named in the label at most
@@ -41,13 +35,7 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
         if len(found) == MAX_NAMED:
             break  # a long question of made-up words costs no more than a short one
         w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
-        if (
-            3 <= len(w) <= MAX_WORD
-            and not w.isdigit()
-            and not everyday(w)
-            and not known(w)
-            and names_a_thing(w, after.get(w, ""))
-        ):
+        if len(w) >= 3 and not w.isdigit() and subject_word(w, after.get(w, "")) and not known(w):
             found.append(w)
     return found
 

@@ -56,6 +56,7 @@ def units(chunk: Chunk) -> list[Unit]:
     text = chunk.text
     found: list[Unit] = []
     paragraph = 0
+    spoken = chunk.kind == "transcript"  # a transcript has no headings of its own
     for a, b in sentence_spans(text):
         piece = text[a:b]
         if found and "\n" in text[found[-1].end : a]:
@@ -63,8 +64,7 @@ def units(chunk: Chunk) -> list[Unit]:
         whole_line = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
         # A credit line ("NIH: National Cancer Institute") names who wrote the page: like a
         # heading, it closes an excerpt rather than being quoted as if it said something.
-        # A transcript has no headings of its own: a short turn ("Right") is speech.
-        spoken = chunk.kind == "transcript"
+        # In a transcript a short turn ("Right") is speech, not a heading.
         heading = (
             whole_line
             and (_is_section(piece, chunk.section) if spoken else is_heading(piece, chunk.section))
@@ -135,7 +135,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             last -= 1
         else:
             break
-    while last > best and last + 1 < len(found) and found[last].text.rstrip().endswith(":"):
+    while last > best and last + 1 < len(found) and _announces(found[last]):
         last -= 1  # a lead-in whose words are left out ("Here's what I tell people:") says nothing
     return first, _before_cut_list(found, best, last)
 
@@ -143,7 +143,12 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
 def _leads_into_list(found: list[Unit], i: int) -> bool:
     """Whether a list starts or goes on after unit `i` (its lead-in ends in ":", or an item
     comes next)."""
-    return found[i].text.rstrip().endswith(":") or _in_list(found, i + 1)
+    return _announces(found[i]) or _in_list(found, i + 1)
+
+
+def _announces(unit: Unit) -> bool:
+    """Whether `unit` is a lead-in ending in ":" (what it announces follows it)."""
+    return unit.text.rstrip().endswith(":")
 
 
 def _rounded(found: list[Unit], first: int, last: int, same_paragraph: bool) -> tuple[int, int]:
@@ -151,7 +156,7 @@ def _rounded(found: list[Unit], first: int, last: int, same_paragraph: bool) -> 
     a section's end the sentences before do (and what they lean on). `same_paragraph` keeps to
     the paragraph (a speaker's turn, in a transcript) the excerpt ends or starts in."""
     last = _rounded_on(found, first, last, same_paragraph)
-    if same_paragraph and found[last].text.rstrip().endswith(":"):
+    if same_paragraph and _announces(found[last]):
         # What a lead-in announces comes with it, wherever it stands ("Here's what I tell
         # people:" and, after the host's "Mm-hmm.", the advice).
         last = _rounded_on(found, first, last, same_paragraph=False)
@@ -241,11 +246,7 @@ def _in_list(found: list[Unit], i: int) -> bool:
         (j for j in range(i + 1, len(found)) if found[j].paragraph != found[i].paragraph), None
     )
     return (
-        start > 0
-        and (
-            _item(found, _line_start(found, start - 1))
-            or found[start - 1].text.rstrip().endswith(":")
-        )
+        start > 0 and (_item(found, _line_start(found, start - 1)) or _announces(found[start - 1]))
     ) or (after is not None and _item(found, after))
 
 

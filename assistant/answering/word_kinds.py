@@ -26,6 +26,12 @@ def everyday(word: str) -> bool:
     return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
 
 
+def subject_word(word: str, next_word: str = "") -> bool:
+    """Whether `word` can name a subject worth naming: no keyboard noise, not everyday English,
+    and a word that can name a thing (see `names_a_thing`)."""
+    return len(word) <= MAX_WORD and not everyday(word) and names_a_thing(word, next_word)
+
+
 def names_a_thing(word: str, next_word: str = "") -> bool:
     """Whether `word` can name a subject: a noun, an adjective ("postpartum", "thoracic"), an
     activity ("is rowing bad"), or a word English does not know ("amlodipine"); not a verb
