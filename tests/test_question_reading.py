@@ -1,8 +1,15 @@
 """How a question is read before it is answered: long stories condensed, follow-ups that name no
 subject of their own, and words the podcast never mentions."""
 
+import numpy as np
+
 from assistant.answering.condense import asked_of, asking_clause, asking_part, condense
-from assistant.answering.coverage import nearest_label, unanswered_abbreviations, unmentioned
+from assistant.answering.coverage import (
+    nearest_label,
+    unanswered_abbreviations,
+    unanswered_subjects,
+    unmentioned,
+)
 from assistant.answering.followup import carry_topic
 from assistant.markup import NOTE
 from assistant.prompts import EMPTY_QUESTION
@@ -162,6 +169,60 @@ def test_an_answer_that_never_names_the_abbreviation_asked_about_is_labelled(
     label = NOTE + "The podcast doesn't cover “ACL” exactly. The nearest it covers:"
     assert answer.text.startswith(label) and not answer.exact
     assert list(assistant.stream(question))[-1].text == answer.text
+
+
+def test_an_answer_naming_none_of_the_subjects_asked_about_is_found(embedder):
+    pillow = "best pillow for neck pain if i sleep on my side"
+    neck = (
+        "Neck pain is very common. Sometimes you can strain your neck muscles from sleeping "
+        "in an awkward position."
+    )
+    rare = lambda w: True  # noqa: E731
+    assert unanswered_subjects(pillow, neck, rare, embedder.encode) == ["pillow"]
+    # A word the store uses often alone never labels: the answer may say it in other words.
+    assert unanswered_subjects(pillow, neck, lambda w: False, embedder.encode) == []
+    # One subject named is enough; everyday words ("neck", "side") are no subject.
+    cortisone = "is a cortisone shot ok for knee arthritis"
+    assert unanswered_subjects(cortisone, "Arthritis of the knee…", rare, embedder.encode) == []
+    # A subject is named in any form, inside a longer word, or by a vertebra's name (each
+    # checked with no two words alike in meaning), or by a word of the same meaning.
+    basis: dict[str, int] = {}  # each word its own axis: no two words alike
+
+    def unlike(words):
+        return np.eye(64)[[basis.setdefault(w, len(basis)) for w in words]]
+
+    named = {
+        "is my lower back weaker when im bent forward": "Weak hips make bending forward hurt.",
+        "which painkiller is best for arthritis": "For osteoarthritis, acetaminophen comes first.",
+        "my l5 s1 disc and the pain down my leg": "Most injury occurs at the L5,S1 segment.",
+    }
+    for question, answer in named.items():
+        assert unanswered_subjects(question, answer, rare, unlike) == [], question
+    hereditary = "is AS hereditary? worried about my kids"
+    inherited = "The genes a child has inherited matter."
+    assert unanswered_subjects(hereditary, inherited, rare, unlike) == ["hereditary"]
+    assert unanswered_subjects(hereditary, inherited, rare, embedder.encode) == []
+    # Related is not the same: a corticosteroid is named, a cortisone shot is not asked about.
+    shot = "how long after a cortisone shot before lifting weights"
+    myelitis = "Physicians often prescribe corticosteroid therapy for transverse myelitis."
+    assert unanswered_subjects(shot, myelitis, rare, embedder.encode) == ["cortisone", "lifting"]
+
+
+def test_an_answer_that_never_names_what_was_asked_is_labelled(assistant, monkeypatch):
+    """A store that mentions "pillow" once (as MedQuAD's does) gets no "doesn't mention" label;
+    an answer that never names it, nor anything else the question asks about, is labelled."""
+    keyword = assistant.retriever.keyword
+    knows = keyword.knows
+    monkeypatch.setattr(keyword, "knows", lambda w: w == "pillow" or knows(w))
+    monkeypatch.setattr(keyword, "names_a_subject", lambda w: w == "pillow")
+    question = "which pillow is best for my back if i sleep on my side"
+    answer = assistant.answer(question)
+    label = NOTE + "The podcast doesn't cover “pillow” exactly. The nearest it covers:"
+    assert answer.text.startswith(label) and not answer.exact and answer.sources
+    assert list(assistant.stream(question))[-1].text == answer.text
+    # A word the store uses often is no label's reason: the answer may put it in other words.
+    monkeypatch.setattr(keyword, "names_a_subject", lambda w: False)
+    assert assistant.answer(question).exact
 
 
 def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant):

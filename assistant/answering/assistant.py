@@ -80,15 +80,17 @@ def check_history(
     return None
 
 
-def _label(answer: Answer, unmentioned: list[str], question: str | None = None) -> Answer:
+def _label(
+    answer: Answer, unmentioned: list[str], unanswered: Callable[[Answer], list[str]] | None = None
+) -> Answer:
     """The answer labelled as only the nearest thing the podcast covers, when the question
-    names something it never mentions, or (given the `question`, for an answer whose whole
-    text is known before it is shown) an abbreviation the answer never names ("ACL")."""
+    names something it never mentions, or (given `unanswered`, for an answer whose whole text
+    is known before it is shown) what it asks that this answer never names."""
     if answer.refused or answer.urgent:
         return answer
     if unmentioned:
         label = coverage.nearest_label(unmentioned)
-    elif question and (missing := coverage.unanswered_abbreviations(question, answer.text)):
+    elif unanswered and (missing := unanswered(answer)):
         label = coverage.nearest_label(missing, exactly=True)
     else:
         return answer
@@ -231,6 +233,24 @@ class Assistant:
         topic = topic_turns(history, keyword.names_a_subject) if seen else []
         return query, passages, seen, unmentioned, topic
 
+    def _unanswered(self, question: str) -> Callable[[Answer], list[str]]:
+        """What `question` asks that an answer never names: an abbreviation ("ACL"), or every
+        one of its subject words (see `coverage.unanswered_subjects`)."""
+        keyword = self.retriever.keyword
+        spelled = keyword.spelled(question)
+
+        def missing(answer: Answer) -> list[str]:
+            said = " ".join(
+                [answer.text, *(f"{s.title} {s.section or ''}" for s in answer.sources)]
+            )
+            return coverage.unanswered_abbreviations(
+                question, answer.text
+            ) or coverage.unanswered_subjects(
+                spelled, said, keyword.names_a_subject, self.embedder.encode
+            )
+
+        return missing
+
     def answer(self, question: str, history: History = ()) -> Answer:
         """A cited answer, the refusal when the podcast doesn't cover it, the urgent-care message
         for a red-flag symptom, or why the question can't be taken (empty, too long)."""
@@ -240,7 +260,7 @@ class Assistant:
         *given, unmentioned, topic = prepared
         # An LLM's answer streams as it is written, so only the extractive one (known whole
         # before it is shown) is checked for abbreviations it never names, here as in `stream`.
-        whole = None if hasattr(self.answerer, "stream") else question
+        whole = None if hasattr(self.answerer, "stream") else self._unanswered(question)
         return _all_said_about(_label(self.answerer(*given), unmentioned, whole), topic)
 
     def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
@@ -259,7 +279,8 @@ class Assistant:
             for partial in stream(*given):
                 yield _all_said_about(_label(partial, unmentioned), topic)
             return
-        final = _all_said_about(_label(self.answerer(*given), unmentioned, question), topic)
+        unanswered = self._unanswered(question)
+        final = _all_said_about(_label(self.answerer(*given), unmentioned, unanswered), topic)
         if final.refused or not final.sources:
             yield final
             return

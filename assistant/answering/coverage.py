@@ -6,17 +6,33 @@ mention it and offers the nearest passage it does have, labelled as such. A word
 it is in the asking part of the question, the store has neither it nor a near spelling of it
 ("piriformus" is "piriformis") nor what a short form stands for ("butt"), and it is not an
 everyday English word (wordfreq's Zipf scale: "said", "idea" and "went" say nothing of a
-subject).
+subject). The same label goes on an answer that names nothing the question asks about, though
+the store mentions it somewhere ("pillow", "cortisone shot"): that answer is only near.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from assistant.answering.condense import asking_part
-from assistant.answering.word_kinds import NAMES_NOTHING, is_english, subject_word
+from assistant.answering.word_kinds import (
+    NAMES_NOTHING,
+    everyday,
+    forms,
+    is_english,
+    subject_word,
+)
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 MAX_NAMED = 2  # words named in the label at most
+# Cosine of two words' embeddings at which they mean the same: "hereditary" and "inherited"
+# 0.77, "discs" and "disks" 0.89; "cortisone" and "corticosteroid" (0.70) or "pillow" and
+# "neck" (0.59) are only related.
+SAME_MEANING = 0.75
+MIN_INSIDE = 5  # letters a word needs to count when inside a longer one ("osteoarthritis")
+# A letter or two and a number name a thing: a vertebra ("L5", "S1"), a vitamin ("B12").
+_NAMED_BY_NUMBER = re.compile(r"[a-z]{1,2}\d{1,2}")
 
 _DROP = FUNCTION_WORDS | STOPWORDS
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")
@@ -36,6 +52,52 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
             break  # a long question of made-up words costs no more than a short one
         w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
         if len(w) >= 3 and not w.isdigit() and subject_word(w, after.get(w, "")) and not known(w):
+            found.append(w)
+    return found
+
+
+def unanswered_subjects(
+    question: str,
+    answer: str,
+    rare: Callable[[str], bool],
+    encode: Callable[[Sequence[str]], np.ndarray],
+) -> list[str]:
+    """The question's subject words the store seldom uses (`rare`), when the `answer` (its
+    text, titles and headings) names none of the question's subject words: in any form ("bent"
+    for "bending"), inside a longer word ("arthritis" in "osteoarthritis") or by a word of the
+    same meaning (`encode` embeds words). A word the store uses often ("exercises") the answer
+    may say in other words ("movements"), so it alone never labels an answer."""
+    asked = _subjects(asking_part(question))
+    if not asked:
+        return []
+    said = set(terms(answer, STOPWORDS, stem=False))
+    said_forms = {f for w in said for f in forms(w)}
+    missing = [
+        w
+        for w in asked
+        if not forms(w) & said_forms and not (len(w) >= MIN_INSIDE and any(w in s for s in said))
+    ]
+    if len(missing) < len(asked) or not any(rare(w) for w in missing):
+        return []
+    others = sorted(w for w in said if len(w) >= 3 and not w.isdigit() and not everyday(w))
+    if others:
+        closeness = encode(missing) @ encode(others).T
+        if (closeness.max(axis=1) >= SAME_MEANING).any():
+            return []
+    return [w for w in missing if rare(w)][:MAX_NAMED]
+
+
+def _subjects(asked: str) -> list[str]:
+    """The words of an asking part that name its subject, in order, each once."""
+    words = terms(asked, frozenset(), stem=False)
+    found: list[str] = []
+    for w, next_word in zip(words, [*words[1:], ""], strict=True):
+        w = w.removesuffix("'s")
+        if w in _DROP or w in found or w.upper() in NAMES_NOTHING:
+            continue
+        if _NAMED_BY_NUMBER.fullmatch(w) or (
+            len(w) >= 3 and not w.isdigit() and subject_word(w, next_word)
+        ):
             found.append(w)
     return found
 

@@ -6,6 +6,8 @@ import threading
 from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
+from assistant.text import terms
+
 EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
 MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
 # Words after a verb that make it a doing, not a thing done: "wrecking my back".
@@ -45,6 +47,13 @@ def names_a_thing(word: str, next_word: str = "") -> bool:
 def is_english(word: str) -> bool:
     """Whether English knows `word` in any word class ("HURTS" does; "ACL" does not)."""
     return bool(_kinds(word.lower().strip("?!.,")))
+
+
+def forms(word: str) -> set[str]:
+    """`word` and its base forms ("bent" → "bend", "weaker" → "weak"), each also stemmed, so
+    two forms of one word share a member ("bending" and "bent" share "bend")."""
+    found = {word, *(base for bases in _kinds(word).values() for base in bases)}
+    return found | {stem for f in found for stem in terms(f)}
 
 
 def warm_up() -> None:
