@@ -60,6 +60,9 @@ def normalize_space(text: str) -> str:
 # Words of two or more characters; an inner apostrophe stays ("isn't", "hip's"), so chat
 # contractions are one word, as the function-word list spells them.
 _TERM = re.compile(r"\w+(?:'\w+)*")
+# A letter and a hyphen before a word make one name ("x-ray", "e-bike", "T-cells"): read as one
+# word ("xray"), not as the word after them, which names something else ("bike").
+_LETTER_PREFIX = re.compile(r"\b([a-z])-(?=[a-z]{2,})")
 # English stopwords (bm25s's list): what keyword search and sentence matching ignore.
 STOPWORDS = frozenset(STOPWORDS_EN)
 # Function words of chat questions: what says nothing of a topic ("what should I do instead?").
@@ -107,7 +110,6 @@ def negated(text: str) -> bool:
 def terms(text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True) -> list[str]:
     """The words of `text` that carry meaning, in order: lower case, `drop` left out, and
     Snowball-stemmed unless `stem` is false ("stretches" and "stretching" → "stretch")."""
-    words = [
-        w for w in _TERM.findall(text.lower().replace("’", "'")) if len(w) > 1 and w not in drop
-    ]
+    lowered = _LETTER_PREFIX.sub(r"\1", text.lower().replace("’", "'"))
+    words = [w for w in _TERM.findall(lowered) if len(w) > 1 and w not in drop]
     return _stemmer().stemWords(words) if stem and words else words

@@ -138,6 +138,8 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
         "mattress",
     ]
     assert unmentioned("my chiro's adjustments", lambda w: w != "chiro") == ["chiro"]
+    # An "e-bike" is no "bike", and is named as typed.
+    assert unmentioned("are e-bikes ok for bad knees", lambda w: w != "ebikes") == ["e-bikes"]
 
 
 def test_an_abbreviation_the_answer_never_names_is_found():
@@ -260,6 +262,34 @@ def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant, monkeypatc
         "and now the other leg is going weak too", [("my left leg keeps getting weaker", "…")]
     )
     assert follow.urgent
+
+
+def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
+    """A physio is the store's physical therapist, a British spelling its American one, and
+    two letters swapped one typo ("cartlidge"); spelling correction writes the store's word."""
+    from conftest import ingest_folder, make_settings
+    from fake_embedder import FakeEmbedder
+
+    from assistant.retrieval.keyword import KeywordIndex
+    from assistant.store import Store
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "knee.txt").write_text(
+        "Knee care\n\nA physical therapist can help. Cartilage covers the ends of bones. "
+        "Edema is swelling; a pediatrician sees children with tumors.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, folder)
+    store = Store(settings)
+    ingest_folder(settings, store, FakeEmbedder())
+    index = KeywordIndex(store)
+    for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge"):
+        assert index.knows(word), word
+    assert not index.knows("osteopath") and not index.knows("cortisone")
+    assert index.spelled("my paediatrician says oedema, is cartlidge ok") == (
+        "my pediatrician says edema, is cartilage ok"
+    )
 
 
 def test_noise_is_neither_a_question_nor_a_subject(assistant):

@@ -2,7 +2,7 @@
 
 import time
 
-from assistant.text import split_sentences
+from assistant.text import split_sentences, terms
 
 
 def test_splits_on_sentence_ends_and_lines():
@@ -39,3 +39,11 @@ def test_splitting_is_linear_in_the_length_of_a_line():
     sentences = split_sentences(line)
     assert time.perf_counter() - started < 1.0  # measured: 0.03 s (quadratic before: seconds)
     assert len(sentences) == 2_500 and sentences[0] == "Hinge at the hips, e.g. with a dowel."
+
+
+def test_a_letter_and_a_hyphen_make_one_word_with_the_word_after():
+    # "e-bikes" are not "bikes", and "xray" is how some type "X-ray".
+    assert terms("X-rays, e-bikes and T-cells") == ["xray", "ebik", "tcell"]
+    assert terms("xrays") == terms("X-ray")
+    # Hyphens between longer parts or numbers still part them.
+    assert terms("low-impact L4-L5") == ["low", "impact", "l4", "l5"]

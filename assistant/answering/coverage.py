@@ -52,8 +52,14 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
             break  # a long question of made-up words costs no more than a short one
         w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
         if len(w) >= 3 and not w.isdigit() and subject_word(w, after.get(w, "")) and not known(w):
-            found.append(w)
+            found.append(_as_typed(w, asked))
     return found
+
+
+def _as_typed(word: str, asked: str) -> str:
+    """`word` as the listener typed it: "e-bikes" for the word "ebikes" (see `terms`)."""
+    typed = re.search(rf"\b{re.escape(word[0])}-{re.escape(word[1:])}\b", asked, re.I)
+    return typed[0].lower() if typed else word
 
 
 def unanswered_subjects(
@@ -84,7 +90,7 @@ def unanswered_subjects(
         closeness = encode(missing) @ encode(others).T
         if (closeness.max(axis=1) >= SAME_MEANING).any():
             return []
-    return [w for w in missing if rare(w)][:MAX_NAMED]
+    return [_as_typed(w, question) for w in missing if rare(w)][:MAX_NAMED]
 
 
 def _subjects(asked: str) -> list[str]:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import bm25s
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from assistant.records import Chunk
 from assistant.retrieval import keyword_cache
+from assistant.retrieval.spelling import SHORT_FORMS, american, bases
 from assistant.store import Store
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
@@ -29,22 +30,7 @@ log = logging.getLogger(__name__)
 SUBJECT_SHARE = 0.02  # a word in at most this share of chunks names a subject
 TYPO_EDITS = 2  # letters a typo may get wrong in a long word (LONG_WORD letters or more)
 LONG_WORD = 8
-_ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
-MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
 ENGLISH_ZIPF = 2.5  # a word at least this common in English is a word, not a typo of another
-# Listeners' short forms of words a health store spells out.
-SHORT_FORMS = {
-    "butt": "buttocks",
-    "bum": "buttocks",
-    "glute": "gluteal",
-    "glutes": "gluteal",
-    "quad": "quadriceps",
-    "quads": "quadriceps",
-    "hammy": "hamstring",
-    "hammies": "hamstrings",
-    "physio": "physiotherapy",
-    "chiro": "chiropractor",
-}
 TYPO_WORD = 5  # letters a word needs before a near spelling may stand for it
 _WORD = re.compile(rf"[a-z]{{{TYPO_WORD},}}", re.I)  # the words spelling correction looks at
 WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more count for no whole match
@@ -55,13 +41,9 @@ CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keywor
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
-def _bases(word: str) -> list[str]:
-    """`word` without an inflection's ending ("safer" → "safe", "bendy" → "bend")."""
-    return [
-        word[: -len(end)]
-        for end in _ENDINGS
-        if word.endswith(end) and len(word) - len(end) >= MIN_BASE
-    ]
+def _edits(word: str) -> int:
+    """The edits a typo of `word` may make: two in a long word, one in a shorter one."""
+    return TYPO_EDITS if len(word) >= LONG_WORD else 1
 
 
 def keyword_text(chunk: Chunk) -> str:
@@ -209,43 +191,53 @@ class KeywordIndex:
 
     def knows(self, word: str) -> bool:
         """Whether the store holds `word`, the word a listener's short form stands for ("butt"
-        for "buttocks"), or, for a word that is not itself English, a word a typo or two away
-        ("piriformus"): two edits in a long word, one in a shorter one. A looser likeness took
-        "microdiscectomy" for "discectomy"; an English word is never taken for a typo of
+        for "buttocks"), its American spelling ("paediatrician"), or, for a word that is not
+        itself English, a word a typo or two away ("piriformus", "cartlidge"): two edits in a
+        long word, one in a shorter one, two letters swapped counting as one. A looser likeness
+        took "microdiscectomy" for "discectomy"; an English word is never taken for a typo of
         another ("stitch" is not "switch")."""
         if self.share_of(word) > 0:
             return True
         lowered = word.lower()
-        if lowered in SHORT_FORMS:
-            return self.share_of(SHORT_FORMS[lowered]) > 0
-        if any(self.share_of(base) > 0 for base in _bases(lowered)):
+        if any(self.share_of(meant) > 0 for meant in SHORT_FORMS.get(lowered, ())):
+            return True
+        if any(self.share_of(base) > 0 for base in bases(lowered)):
             return True  # "safer" of "safe", "loosen" of "loose": the stemmer keeps them apart
+        if (spelt := american(lowered)) and self.share_of(spelt) > 0:
+            return True
         stems = terms(word)
         if not stems or len(stems[0]) < TYPO_WORD or zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
             return False
-        edits = TYPO_EDITS if len(stems[0]) >= LONG_WORD else 1
         found = process.extractOne(
-            stems[0], self._built().vocabulary, scorer=Levenshtein.distance, score_cutoff=edits
+            stems[0], self._built().vocabulary, scorer=OSA.distance, score_cutoff=_edits(stems[0])
         )
         return found is not None
 
     def spelled(self, text: str) -> str:
-        """`text` with each word the store lacks (five letters or more) replaced by the store's
-        word a typo or two away, same first letter ("sciatia" → "sciatica"); else as it was.
-        An English word is left as typed: "pilates" is not a typo of "plates", nor "statins"
-        of "station"."""
+        """`text` with each word the store lacks (five letters or more) spelt as the store
+        spells it: the American way ("paediatrician" → "pediatrician"), or the store's word a
+        typo or two away, same first letter ("sciatia" → "sciatica", "cartlidge" →
+        "cartilage"); else as it was. An English word is left as typed: "pilates" is not a
+        typo of "plates", nor "statins" of "station"."""
         snap = self._built()
 
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lowered = word.lower()
-            if len(lowered) < TYPO_WORD or lowered in snap.words.get(lowered[0], ()):
+            known = snap.words.get(lowered[0], [])
+            if len(lowered) < TYPO_WORD or lowered in known:
                 return word
+            if (spelt := american(lowered)) and spelt in snap.words.get(spelt[0], ()):
+                return spelt
             if zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
                 return word
-            found = process.extractOne(
-                lowered, snap.words.get(lowered[0], []), scorer=fuzz.ratio, score_cutoff=85
-            )
+            found = process.extractOne(lowered, known, scorer=fuzz.ratio, score_cutoff=85)
+            if not found and len(lowered) >= LONG_WORD:
+                # Two edits in a long word, as `knows` allows ("cartlidge"): the ratio counts
+                # two letters swapped as two edits, and two edits in nine letters fall short.
+                found = process.extractOne(
+                    lowered, known, scorer=OSA.distance, score_cutoff=TYPO_EDITS
+                )
             return found[0] if found else word
 
         return _WORD.sub(fix, text)

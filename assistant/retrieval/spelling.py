@@ -1,0 +1,54 @@
+"""How a listener's spelling of a word relates to the store's: a short form ("physio"), a
+British spelling ("paediatrician") or an inflection ("safer") of a word the store spells
+otherwise."""
+
+import re
+
+# Listeners' short forms of words a health store spells out, each with the words it may
+# stand for there.
+SHORT_FORMS: dict[str, tuple[str, ...]] = {
+    "butt": ("buttocks",),
+    "bum": ("buttocks",),
+    "glute": ("gluteal",),
+    "glutes": ("gluteal",),
+    "quad": ("quadriceps",),
+    "quads": ("quadriceps",),
+    "hammy": ("hamstring",),
+    "hammies": ("hamstrings",),
+    # MedlinePlus calls the physio a physical therapist.
+    "physio": ("physiotherapy", "physiotherapist", "therapist"),
+    "physios": ("physiotherapy", "physiotherapist", "therapist"),
+    "chiro": ("chiropractor", "chiropractic"),
+}
+_ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
+MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
+# British spellings made American (MedlinePlus and most health sites write American English,
+# many listeners do not): "paediatrician", "oedema", "tumours", "centre", "immobilised",
+# "paralysed", "programme".
+_AMERICAN = (
+    (re.compile(r"ae"), "e"),
+    (re.compile(r"oe"), "e"),
+    (re.compile(r"our(?=s?$|ed$|ing$|ite)"), "or"),
+    (re.compile(r"tre(?=s?$)"), "ter"),
+    (re.compile(r"is(?=e$|es$|ed$|ing$|ation)"), "iz"),
+    (re.compile(r"ys(?=e$|es$|ed$|ing$)"), "yz"),
+    (re.compile(r"amme(?=s?$)"), "am"),
+)
+
+
+def bases(word: str) -> list[str]:
+    """`word` without an inflection's ending ("safer" → "safe", "bendy" → "bend")."""
+    return [
+        word[: -len(end)]
+        for end in _ENDINGS
+        if word.endswith(end) and len(word) - len(end) >= MIN_BASE
+    ]
+
+
+def american(word: str) -> str | None:
+    """`word` (lower case) spelt the American way, when that differs ("paediatrician" →
+    "pediatrician"); None when it does not."""
+    spelt = word
+    for pattern, replacement in _AMERICAN:
+        spelt = pattern.sub(replacement, spelt)
+    return spelt if spelt != word else None
