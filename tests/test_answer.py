@@ -11,7 +11,7 @@ import pytest
 from conftest import ARTICLE_TITLE
 
 from assistant import markup
-from assistant.answering import excerpts, extractive
+from assistant.answering import excerpts, extractive, passage_runs
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.citations import cited_pieces, strip_markers
 from assistant.prompts import ALL_SAID_ABOUT, CANNOT_ANSWER
@@ -613,7 +613,7 @@ def test_chunks_that_follow_each_other_are_read_as_one_whatever_their_order():
     following = {c.chunk_id: n for c, n in zip(chunks, chunks[1:], strict=False)}
     for order in permutations(range(3)):
         passages = [Passage(chunks[i], 0.5 + 0.1 * i) for i in order]
-        read = excerpts.runs_joined(passages, lambda c: following.get(c.chunk_id))
+        read = passage_runs.runs_joined(passages, lambda c: following.get(c.chunk_id))
         assert len(read) == 1, order
         assert read[0].chunk.text == SECTION and read[0].score == 0.7
 
@@ -626,10 +626,10 @@ def test_a_quote_read_across_chunks_is_cited_as_the_chunk_of_its_answering_sente
 
     chunks = _thirds()
     following = {c.chunk_id: n for c, n in zip(chunks, chunks[1:], strict=False)}
-    whole = excerpts.joined(excerpts.joined(chunks[0], chunks[1]), chunks[2])
+    whole = passage_runs.joined(passage_runs.joined(chunks[0], chunks[1]), chunks[2])
     follow = lambda c: following.get(c.chunk_id)  # noqa: E731
     for chunk in chunks:
-        assert excerpts.chunk_at(whole, chunk.start_char + 1, follow) == chunk.chunk_id
+        assert passage_runs.chunk_at(whole, chunk.start_char + 1, follow) == chunk.chunk_id
     answerer = ExtractiveAnswerer(FakeEmbedder(), 0.2, following=follow)
     passages = [Passage(chunks[2], 0.9), Passage(chunks[0], 0.6), Passage(chunks[1], 0.5)]
     answer = answerer("what does part 7 say", passages)
@@ -716,6 +716,49 @@ def test_a_gap_between_two_chunks_ends_a_run_but_not_the_next_one():
     gap = replace(b, text=b.text[1:], start_char=b.start_char + 1)  # starts past A's end
     following = {a.chunk_id: gap, gap.chunk_id: c}
     passages = [Passage(a, 0.9), Passage(gap, 0.8), Passage(c, 0.7)]
-    read = excerpts.runs_joined(passages, lambda x: following.get(x.chunk_id))
+    read = passage_runs.runs_joined(passages, lambda x: following.get(x.chunk_id))
     assert [p.chunk.chunk_id for p in read] == [a.chunk_id, gap.chunk_id]
     assert read[1].chunk.text == gap.text + c.text
+
+
+def test_a_page_that_repeats_itself_is_quoted_with_each_sentence_once():
+    """MedlinePlus pages often give a list, then the same words again as prose: the excerpt
+    around the answer quotes each sentence once, though both copies fit the question."""
+    text = (
+        "Doctors use a history, an exam and x-rays. They include\n"
+        "- A medical history is the patient's story of the pain.\n"
+        "- X-rays are limited. X-rays often miss early joint damage.\n"
+        "A medical history is the patient's story of the pain. X-rays are limited. "
+        "X-rays often miss early joint damage. Bring a list of your medicines."
+    )
+    chunk = Chunk("c", "s", "document", "T", text, 0, 0, len(text))
+    found = excerpts.units(chunk)
+    copies = {i for i, u in enumerate(found) if u.text.startswith("X-rays often")}
+    quoted = excerpts.quote(chunk, found, excerpts.window(found, max(copies), copies))
+    assert quoted.count("X-rays often miss") == 1, quoted
+    assert quoted.count("A medical history") <= 1, quoted
+    # Or the page's list ran into one line, each item saying its words twice.
+    inline = (
+        "These medicines slow bone loss. They include - Pills can upset the stomach and cause "
+        "heartburn. Pills can upset the stomach and cause heartburn. - A drip can cause fever "
+        "for a few days. A drip can cause fever for a few days."
+    )
+    quoted = _excerpt_answering(inline, "They include")
+    assert quoted.count("Pills can upset") == 1 and quoted.count("A drip can") <= 1, quoted
+
+
+def test_an_excerpt_cut_before_a_long_list_takes_the_sentences_before_it():
+    """A list too long to quote after the answer is cut with its lead-in; the excerpt is then
+    rounded out from the sentences before the answer, not left at the answer alone."""
+    asked = "the doctor may ask about where your pain is, when it started, what makes it worse"
+    items = "".join(f"- Question {n}: {asked} and how you sleep?\n" for n in range(9))
+    text = (
+        "A physical exam checks your joints, skin, reflexes and muscle strength. "
+        "The doctor watches you walk, bend and carry out everyday tasks. "
+        "X-rays are limited in what they show of joint damage. "
+        "X-rays often miss damage until much cartilage is lost. "
+        "Your doctor may ask these questions:\n" + items
+    )
+    quoted = _excerpt_answering(text, "X-rays often miss")
+    assert quoted.startswith("A physical exam") or quoted.startswith("The doctor"), quoted
+    assert "Question 1" not in quoted and quoted.endswith("cartilage is lost."), quoted

@@ -91,7 +91,7 @@ def test_youtube_episodes_link_to_the_second():
 
 
 def test_an_excerpt_read_across_two_chunks_keeps_the_second_ones_times():
-    from assistant.answering.excerpts import joined
+    from assistant.answering.passage_runs import joined
 
     text = "Aa aa. Bb bb. Cc cc. Dd dd."  # sentences at 0, 7, 14, 21
     first = Chunk("a", "s", "transcript", "T", text[:13], 0, 0, 13, start_seconds=5.0,

@@ -10,12 +10,10 @@ next one, which often starts another subject.
 """
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from assistant import markup
-from assistant.moments import joined_times
-from assistant.records import Chunk, Passage
+from assistant.records import Chunk
 from assistant.text import sentence_spans
 
 # Openers that lean on the sentence before: quoted alone they dangle.
@@ -33,11 +31,13 @@ _TURNS = re.compile(
 )
 _CREDIT = re.compile(r"^[A-Z]{2,6}: [A-Z][^.!?]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
+_INLINE_ITEM = re.compile(r"\s+[-•]\s+")  # a list run into a line: "…bone loss. - Pills can…"
 _HEADING_MAX_WORDS = 12
 MIN_EXCERPT_WORDS = 80  # an excerpt shorter than this takes the sentences after it
 MAX_UNITS = 7  # sentences or list lines in one excerpt at most
 MAX_WORDS = 160
 LIST_ITEM_SHARE = 1 / 3
+MIN_REPEAT = 20  # characters a sentence needs to count as said again ("Yes." may well be)
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
         if _units(found, min(i, first), max(i, best)) <= MAX_UNITS
         and _words(found, min(i, first), max(i, best)) <= MAX_WORDS
         and not any(found[j].heading for j in range(min(i, first), max(i, best) + 1))
+        and not _repeats(found, min(i, first), max(i, best))
     ]
     first, last = min([first, *near]), max([last, *near])
     keep_from = first
@@ -109,6 +110,7 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             last + 1 < len(found)
             and not found[last + 1].heading
             and _units(found, first, last) < MAX_UNITS
+            and not _repeats(found, first, last + 1)
         ):
             last += 1
             if _in_list(found, last) and not _in_list(found, last + 1):
@@ -120,7 +122,11 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
     first = _outside_list(found, first, best)
     # Trimming the front stops at what the answer needs, a list's lead-in included.
     keep_from = min(keep_from, _outside_list(found, keep_from, best))
-    if last + 1 < len(found) and _TURNS.match(found[last + 1].text):
+    if (
+        last + 1 < len(found)
+        and _TURNS.match(found[last + 1].text)
+        and not _repeats(found, first, last + 1)
+    ):
         last += 1
     while _units(found, first, last) > MAX_UNITS or _words(found, first, last) > MAX_WORDS:
         if first < keep_from:
@@ -137,7 +143,27 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
             break
     while last > best and last + 1 < len(found) and _announces(found[last]):
         last -= 1  # a lead-in whose words are left out ("Here's what I tell people:") says nothing
-    return first, _before_cut_list(found, best, last)
+    last = _before_cut_list(found, best, last)
+    return _filled_back(found, first, last), last
+
+
+def _filled_back(found: list[Unit], first: int, last: int) -> int:
+    """Where an excerpt left short once what followed it was cut (a list too long to quote)
+    starts instead: on the sentences before it in its paragraph, within the budget."""
+    start = first
+    while (
+        start > 0
+        and _words(found, start, last) < MIN_EXCERPT_WORDS
+        and _joins(found, start, start - 1, same_paragraph=True)
+        and not _in_list(found, start - 1)
+        and not _repeats(found, start - 1, last)
+        and _units(found, start - 1, last) <= MAX_UNITS
+        and _words(found, start - 1, last) <= MAX_WORDS
+    ):
+        start -= 1
+    while start < first and _LEANS_BACK.match(found[start].text):
+        start += 1  # an opener with nothing before it to lean on would dangle
+    return start
 
 
 def _leads_into_list(found: list[Unit], i: int) -> bool:
@@ -163,6 +189,7 @@ def _rounded(found: list[Unit], first: int, last: int, same_paragraph: bool) -> 
     while (
         first > 0
         and _joins(found, first, first - 1, same_paragraph)
+        and not _repeats(found, first - 1, last)
         and (_words(found, first, last) < MIN_EXCERPT_WORDS or _LEANS_BACK.match(found[first].text))
         # Within the budget: what it cannot hold would only be trimmed off again, after the
         # sentences beyond the answer (or a list's end) had been passed over for it.
@@ -177,6 +204,7 @@ def _rounded_on(found: list[Unit], first: int, last: int, same_paragraph: bool) 
     while (
         last + 1 < len(found)
         and _joins(found, last, last + 1, same_paragraph)
+        and not _repeats(found, first, last + 1)
         and (
             _words(found, first, last) < MIN_EXCERPT_WORDS
             # A list the excerpt has reached comes whole ("…if you" and its items).
@@ -195,6 +223,22 @@ def _joins(found: list[Unit], a: int, b: int, same_paragraph: bool) -> bool:
         b == a + 1 and _in_list(found, b) and _leads_into_list(found, a)
     )
     return not found[b].heading and (not same_paragraph or near)
+
+
+def _repeats(found: list[Unit], first: int, last: int) -> bool:
+    """Whether words stand twice in [first, last]: a page that repeats itself (a list then the
+    same words as prose, "- Item. Item." run into one line, a pull quote) is quoted with each
+    sentence once."""
+    seen: set[str] = set()
+    for i in range(first, last + 1):
+        pieces = {
+            " ".join(p.split()) for p in _INLINE_ITEM.split(_LIST_ITEM.sub("", found[i].text))
+        }
+        pieces = {p for p in pieces if len(p) >= MIN_REPEAT}
+        if pieces & seen:
+            return True
+        seen |= pieces
+    return False
 
 
 def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
@@ -283,78 +327,6 @@ def render(chunk: Chunk, found: list[Unit], span: tuple[int, int], marked: set[i
     if current:
         lines.append(current)
     return "\n".join(lines)
-
-
-def joined(chunk: Chunk, after: Chunk) -> Chunk | None:
-    """`chunk` continued by the chunk `after` it (they overlap by a sentence or meet), as one
-    passage of the same source; None when they don't meet."""
-    if not chunk.start_char <= after.start_char <= chunk.end_char < after.end_char:
-        return None
-    text = chunk.text + after.text[chunk.end_char - after.start_char :]
-    times = joined_times(chunk, after)  # a quote in the second part keeps its own moment
-    return replace(
-        chunk, text=text, end_char=after.end_char, end_seconds=after.end_seconds, times=times
-    )
-
-
-MAX_CHAIN = 50  # chunks followed along a section at most (a damaged index can't loop)
-
-
-def _chain(chunk: Chunk, following: Callable[[Chunk], Chunk | None]) -> Iterator[Chunk]:
-    """The chunks after `chunk` in its section, in order."""
-    after = following(chunk)
-    for _ in range(MAX_CHAIN):
-        if after is None:
-            return
-        yield after
-        after = following(after)
-
-
-def chunk_beyond(chunk: Chunk, following: Callable[[Chunk], Chunk | None]) -> Chunk | None:
-    """The first chunk of the section that goes on past `chunk`'s end (which may already hold
-    the chunks after it, read as one)."""
-    return next((c for c in _chain(chunk, following) if c.end_char > chunk.end_char), None)
-
-
-def chunk_at(chunk: Chunk, start: int, following: Callable[[Chunk], Chunk | None]) -> str:
-    """The id of the chunk that source offset `start` is in: `chunk`'s own, or, for chunks
-    read as one, the last of them that starts at or before it."""
-    cited = chunk.chunk_id
-    for after in _chain(chunk, following):
-        if after.start_char > start:
-            break
-        cited = after.chunk_id
-    return cited
-
-
-def runs_joined(
-    passages: list[Passage], following: Callable[[Chunk], Chunk | None]
-) -> list[Passage]:
-    """`passages` with chunks that follow each other in a section read as one passage, placed
-    where the best of them stood and scored as it was: the answer may start in one chunk and
-    go on in the next ("Treatment of bursitis includes…" then "If there is no improvement…")."""
-    at = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
-    nxt: dict[int, int] = {}  # only links that join: a gap between two chunks ends a run
-    for i, p in enumerate(passages):
-        after = following(p.chunk)
-        j = at.get(after.chunk_id) if after is not None else None
-        if j is not None and j != i and joined(p.chunk, passages[j].chunk) is not None:
-            nxt[i] = j
-    merged: dict[int, Passage] = {}
-    gone: set[int] = set()
-    for head in (i for i in range(len(passages)) if i not in nxt.values()):
-        run, chunk = [head], passages[head].chunk
-        while run[-1] in nxt and nxt[run[-1]] not in run:
-            longer = joined(chunk, passages[nxt[run[-1]]].chunk)
-            if longer is None:
-                break
-            run.append(nxt[run[-1]])
-            chunk = longer
-        if len(run) > 1:
-            best = max((passages[j] for j in run), key=lambda p: p.score)
-            merged[min(run)] = Passage(chunk, best.score, best.about)
-            gone.update(j for j in run if j != min(run))
-    return [merged.get(i, p) for i, p in enumerate(passages) if i not in gone]
 
 
 def quote(chunk: Chunk, found: list[Unit], span: tuple[int, int]) -> str:

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from assistant.answering import excerpts
+from assistant.answering import excerpts, passage_runs
 from assistant.answering.condense import asked_of
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
@@ -120,7 +120,7 @@ class ExtractiveAnswerer:
         left out; when nothing new is left, the answer says so."""
         relevant = [p for p in passages if p.score >= self.min_relevance]
         if self.following is not None:
-            relevant = excerpts.runs_joined(relevant, self.following)
+            relevant = passage_runs.runs_joined(relevant, self.following)
         relevant = relevant[: self.max_passages]
         if not relevant:
             return refusal()
@@ -187,8 +187,8 @@ class ExtractiveAnswerer:
         if span[1] == len(units) - 1 and self.following is not None:
             # The window reaches the chunk's end: the thought may go on in the next chunk
             # ("Walk us through the bird dog…" is answered after the chunk boundary).
-            after = excerpts.chunk_beyond(passage.chunk, self.following)
-            longer = excerpts.joined(passage.chunk, after) if after else None
+            after = passage_runs.chunk_beyond(passage.chunk, self.following)
+            longer = passage_runs.joined(passage.chunk, after) if after else None
             if longer is not None:
                 passage = Passage(longer, passage.score, passage.about)
                 units = excerpts.units(longer)
@@ -201,7 +201,7 @@ class ExtractiveAnswerer:
             # sentence, so its link shows that sentence.
             focus = min(marked) if marked else span[0]
             start = passage.chunk.start_char + units[focus].start
-            cited = excerpts.chunk_at(passage.chunk, start, self.following)
+            cited = passage_runs.chunk_at(passage.chunk, start, self.following)
             passage = Passage(replace(passage.chunk, chunk_id=cited), passage.score, passage.about)
         return text, passage, excerpts.quote(passage.chunk, units, span)
 
