@@ -7,6 +7,7 @@ messages for questions that can't be taken) is the code's, tested on the fake em
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from conftest import ARTICLE_TITLE
 
@@ -762,3 +763,17 @@ def test_an_excerpt_cut_before_a_long_list_takes_the_sentences_before_it():
     quoted = _excerpt_answering(text, "X-rays often miss")
     assert quoted.startswith("A physical exam") or quoted.startswith("The doctor"), quoted
     assert "Question 1" not in quoted and quoted.endswith("cartilage is lost."), quoted
+
+
+def test_a_sentence_is_scored_the_same_whatever_was_encoded_beside_it(embedder):
+    """The int8 model scales its activations by the whole batch: encoded beside others, a
+    sentence's vector came out a little different, and so could the answer to one question,
+    depending on what had been asked before it."""
+    sentence = "Most injury to the low back occurs at the L4,L5 and L5,S1 segments."
+    others = [  # as long as it, so they share its batch
+        "Osteoarthritis breaks down the cartilage in your joints over many years of use.",
+        "Gout attacks often start at night with sudden, severe pain in the big toe joint.",
+    ]
+    together = ExtractiveAnswerer(embedder, 0.3)._sentence_vectors([sentence, *others])
+    alone = ExtractiveAnswerer(embedder, 0.3)._sentence_vectors([sentence])
+    assert np.allclose(together[0], alone[0], atol=1e-5)

@@ -104,7 +104,11 @@ class ExtractiveAnswerer:
         missing = [s for s in dict.fromkeys(sentences) if s not in found]
         if missing:
             heads = [" ".join(s.split()[:SCORED_WORDS]) for s in missing]
-            fresh = dict(zip(missing, self.embedder.encode(heads), strict=True))
+            # One at a time: the int8 model scales its activations by the whole batch, so a
+            # sentence encoded beside others got a vector a little off (cosine 0.99), and the
+            # same question a different answer depending on what was asked before it. Alone,
+            # it costs about the same (no padding), and the cache above holds.
+            fresh = dict(zip(missing, self.embedder.encode(heads, batch_size=1), strict=True))
             found.update(fresh)
             if len(self._vectors) + len(fresh) > MAX_CACHED_SENTENCES:
                 self._vectors.clear()
