@@ -61,8 +61,9 @@ def normalize_space(text: str) -> str:
 # contractions are one word, as the function-word list spells them.
 _TERM = re.compile(r"\w+(?:'\w+)*")
 # A letter and a hyphen before a word make one name ("x-ray", "e-bike", "T-cells"): read as one
-# word ("xray"), not as the word after them, which names something else ("bike").
-_LETTER_PREFIX = re.compile(r"\b([a-z])-(?=[a-z]{2,})")
+# word ("xray"), then as the word after them too, as a text that spells it "T cells" or a
+# listener's "t-spine" still shares that word ("spine").
+_LETTER_PREFIX = re.compile(r"\b([a-z])-([a-z]{2,})")
 # English stopwords (bm25s's list): what keyword search and sentence matching ignore.
 STOPWORDS = frozenset(STOPWORDS_EN)
 # Function words of chat questions: what says nothing of a topic ("what should I do instead?").
@@ -110,6 +111,6 @@ def negated(text: str) -> bool:
 def terms(text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True) -> list[str]:
     """The words of `text` that carry meaning, in order: lower case, `drop` left out, and
     Snowball-stemmed unless `stem` is false ("stretches" and "stretching" → "stretch")."""
-    lowered = _LETTER_PREFIX.sub(r"\1", text.lower().replace("’", "'"))
+    lowered = _LETTER_PREFIX.sub(r"\1\2 \2", text.lower().replace("’", "'"))
     words = [w for w in _TERM.findall(lowered) if len(w) > 1 and w not in drop]
     return _stemmer().stemWords(words) if stem and words else words

@@ -16,7 +16,7 @@ from assistant.answering import excerpts, extractive, passage_runs
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.citations import cited_pieces, strip_markers
 from assistant.prompts import ALL_SAID_ABOUT, CANNOT_ANSWER
-from assistant.records import Chunk
+from assistant.records import Chunk, Passage
 from assistant.text import normalize_space, split_sentences
 
 
@@ -777,3 +777,28 @@ def test_a_sentence_is_scored_the_same_whatever_was_encoded_beside_it(embedder):
     together = ExtractiveAnswerer(embedder, 0.3)._sentence_vectors([sentence, *others])
     alone = ExtractiveAnswerer(embedder, 0.3)._sentence_vectors([sentence])
     assert np.allclose(together[0], alone[0], atol=1e-5)
+
+
+def test_a_copy_of_the_answer_under_its_own_label_is_left_out(embedder):
+    """A page that repeats each item under its label ("- Genetics. Many people… Genetics.
+    Many people…"): the excerpt ends before the copy's label, and another source whose best
+    sentence the answer already quotes adds no second excerpt of it."""
+    text = (
+        "These risk factors are associated with gout. - Genetics. Many people with gout have a "
+        "family history of the disease. Genetics. Many people with gout have a family history "
+        "of the disease. - Weight. Being overweight increases the risk of developing gout."
+    )
+    quoted = _excerpt_answering(text, "Many people with gout")
+    assert quoted.count("Many people with gout") == 1 and not quoted.endswith("Genetics."), quoted
+    copy = (
+        "Gout is a painful form of arthritis that often strikes the big toe at night, with "
+        "swelling, redness and heat. Many people with gout have a family history of the disease."
+    )
+    passages = [
+        Passage(
+            Chunk("a", "gout-causes", "document", "What causes Gout?", text, 0, 0, len(text)), 0.9
+        ),
+        Passage(Chunk("b", "gout-risk", "document", "Who gets gout?", copy, 0, 0, len(copy)), 0.85),
+    ]
+    answer = ExtractiveAnswerer(embedder, 0.3)("does gout run in families", passages)
+    assert len(answer.sources) == 1 and answer.text.count("Many people with gout") == 1, answer.text

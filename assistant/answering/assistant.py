@@ -237,7 +237,6 @@ class Assistant:
         """What `question` asks that an answer never names: an abbreviation ("ACL"), or every
         one of its subject words (see `coverage.unanswered_subjects`)."""
         keyword = self.retriever.keyword
-        spelled = keyword.spelled(question)
 
         def missing(answer: Answer) -> list[str]:
             said = " ".join(
@@ -246,7 +245,7 @@ class Assistant:
             return coverage.unanswered_abbreviations(
                 question, answer.text
             ) or coverage.unanswered_subjects(
-                spelled, said, keyword.names_a_subject, self.embedder.encode
+                question, said, keyword.names_a_subject, self.embedder.encode, keyword.spelled
             )
 
         return missing
@@ -259,7 +258,7 @@ class Assistant:
             return prepared
         *given, unmentioned, topic = prepared
         # An LLM's answer streams as it is written, so only the extractive one (known whole
-        # before it is shown) is checked for abbreviations it never names, here as in `stream`.
+        # before it is shown) is checked for what it never names, here as in `stream`.
         whole = None if hasattr(self.answerer, "stream") else self._unanswered(question)
         return _all_said_about(_label(self.answerer(*given), unmentioned, whole), topic)
 

@@ -18,11 +18,13 @@ import numpy as np
 from assistant.answering.condense import asking_part
 from assistant.answering.word_kinds import (
     NAMES_NOTHING,
+    describes,
     everyday,
     forms,
     is_english,
     subject_word,
 )
+from assistant.retrieval.spelling import SHORT_FORMS
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 MAX_NAMED = 2  # words named in the label at most
@@ -67,34 +69,42 @@ def unanswered_subjects(
     answer: str,
     rare: Callable[[str], bool],
     encode: Callable[[Sequence[str]], np.ndarray],
+    spell: Callable[[str], str] = str,
 ) -> list[str]:
     """The question's subject words the store seldom uses (`rare`), when the `answer` (its
     text, titles and headings) names none of the question's subject words: in any form ("bent"
-    for "bending"), inside a longer word ("arthritis" in "osteoarthritis") or by a word of the
-    same meaning (`encode` embeds words). A word the store uses often ("exercises") the answer
-    may say in other words ("movements"), so it alone never labels an answer."""
-    asked = _subjects(asking_part(question))
+    for "bending"), as the store spells it (`spell`: "sciatia", "paediatrician"), by what a
+    short form stands for ("physio"), inside a longer word ("arthritis" in "osteoarthritis") or
+    by a word of the same meaning (`encode` embeds words). A word the store uses often
+    ("exercises") the answer may say in other words ("movements"), so it alone never labels an
+    answer. Words are named as the listener typed them."""
+    asked = {w: spell(w).lower() for w in _subjects(asking_part(question))}
     if not asked:
         return []
     said = set(terms(answer, STOPWORDS, stem=False))
     said_forms = {f for w in said for f in forms(w)}
-    missing = [
-        w
-        for w in asked
-        if not forms(w) & said_forms and not (len(w) >= MIN_INSIDE and any(w in s for s in said))
-    ]
-    if len(missing) < len(asked) or not any(rare(w) for w in missing):
+
+    def named(store_word: str) -> bool:
+        meant = {store_word, *SHORT_FORMS.get(store_word, ())}
+        if any(forms(m) & said_forms for m in meant):
+            return True
+        return len(store_word) >= MIN_INSIDE and any(store_word in w for w in said)
+
+    missing = [w for w, store_word in asked.items() if not named(store_word)]
+    if len(missing) < len(asked) or not any(rare(asked[w]) for w in missing):
         return []
     others = sorted(w for w in said if len(w) >= 3 and not w.isdigit() and not everyday(w))
     if others:
-        closeness = encode(missing) @ encode(others).T
+        closeness = encode([asked[w] for w in missing]) @ encode(others).T
         if (closeness.max(axis=1) >= SAME_MEANING).any():
             return []
-    return [_as_typed(w, question) for w in missing if rare(w)][:MAX_NAMED]
+    return [_as_typed(w, question) for w in missing if rare(asked[w])][:MAX_NAMED]
 
 
 def _subjects(asked: str) -> list[str]:
-    """The words of an asking part that name its subject, in order, each once."""
+    """The words of an asking part that name its subject, in order, each once: a noun or a
+    word English does not know, not one that describes ("sore", "stiff", "hereditary"), which
+    an answer says in its own words ("pain", "stiffness", "inherited")."""
     words = terms(asked, frozenset(), stem=False)
     found: list[str] = []
     for w, next_word in zip(words, [*words[1:], ""], strict=True):
@@ -102,7 +112,7 @@ def _subjects(asked: str) -> list[str]:
         if w in _DROP or w in found or w.upper() in NAMES_NOTHING:
             continue
         if _NAMED_BY_NUMBER.fullmatch(w) or (
-            len(w) >= 3 and not w.isdigit() and subject_word(w, next_word)
+            len(w) >= 3 and not w.isdigit() and subject_word(w, next_word) and not describes(w)
         ):
             found.append(w)
     return found

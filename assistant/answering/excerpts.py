@@ -31,7 +31,7 @@ _TURNS = re.compile(
 )
 _CREDIT = re.compile(r"^[A-Z]{2,6}: [A-Z][^.!?]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
-_INLINE_ITEM = re.compile(r"\s+[-•]\s+")  # a list run into a line: "…bone loss. - Pills can…"
+_INLINE_ITEM = re.compile(r" [-•] ")  # a list run into a line: "…bone loss. - Pills can…"
 _HEADING_MAX_WORDS = 12
 MIN_EXCERPT_WORDS = 80  # an excerpt shorter than this takes the sentences after it
 MAX_UNITS = 7  # sentences or list lines in one excerpt at most
@@ -148,8 +148,9 @@ def window(found: list[Unit], best: int, marked: set[int]) -> tuple[int, int]:
 
 
 def _filled_back(found: list[Unit], first: int, last: int) -> int:
-    """Where an excerpt left short once what followed it was cut (a list too long to quote)
-    starts instead: on the sentences before it in its paragraph, within the budget."""
+    """Where an excerpt still short of MIN_EXCERPT_WORDS starts instead: on the sentences before
+    it in its paragraph, within the budget (what followed it was cut, a list too long to
+    quote, or it ran into the paragraph's end or a repeat)."""
     start = first
     while (
         start > 0
@@ -201,6 +202,7 @@ def _rounded(found: list[Unit], first: int, last: int, same_paragraph: bool) -> 
 
 def _rounded_on(found: list[Unit], first: int, last: int, same_paragraph: bool) -> int:
     """Where [first, last] ends once the sentences after it round it out (see `_rounded`)."""
+    given = last
     while (
         last + 1 < len(found)
         and _joins(found, last, last + 1, same_paragraph)
@@ -212,6 +214,11 @@ def _rounded_on(found: list[Unit], first: int, last: int, same_paragraph: bool) 
         )
     ):
         last += 1
+    if last + 1 < len(found) and _repeats(found, first, last + 1):
+        # A page that says its words again often heads the copy with a label ("Genetics."):
+        # the excerpt ends before the label too.
+        while last > given and len(found[last].text) < MIN_REPEAT:
+            last -= 1
     return last
 
 
@@ -231,9 +238,8 @@ def _repeats(found: list[Unit], first: int, last: int) -> bool:
     sentence once."""
     seen: set[str] = set()
     for i in range(first, last + 1):
-        pieces = {
-            " ".join(p.split()) for p in _INLINE_ITEM.split(_LIST_ITEM.sub("", found[i].text))
-        }
+        spaced = " ".join(_LIST_ITEM.sub("", found[i].text).split())  # one space: a linear split
+        pieces = {p.strip() for p in _INLINE_ITEM.split(spaced)}
         pieces = {p for p in pieces if len(p) >= MIN_REPEAT}
         if pieces & seen:
             return True

@@ -160,8 +160,8 @@ class ExtractiveAnswerer:
         for other in judged[1:]:
             if len(made) >= self.max_excerpts or other.score < lead.score - EXTRA_MARGIN:
                 break
-            if other.source_id in sources:
-                continue
+            if other.source_id in sources or _quoted(found[other.rank][other.best].text, made):
+                continue  # another source's copy of a sentence already quoted adds nothing
             excerpt = self._excerpt(relevant[other.rank], found[other.rank], other, seen)
             if _adds_something(excerpt[2], [m[2] for m in made]):
                 made.append(excerpt)
@@ -281,6 +281,12 @@ def _adds_something(quote: str, quoted: list[str]) -> bool:
     words = set(terms(quote))
     before = set().union(*(terms(q) for q in quoted))
     return bool(words) and len(words - before) / len(words) >= NEW_SHARE
+
+
+def _quoted(sentence: str, made: list[tuple[str, Passage, str]]) -> bool:
+    """Whether an excerpt already made quotes `sentence`."""
+    key = sentence_key(sentence)
+    return any(key in sentence_key(quote) for _, _, quote in made)
 
 
 def sentence_key(sentence: str) -> str:

@@ -29,9 +29,19 @@ def everyday(word: str) -> bool:
 
 
 def subject_word(word: str, next_word: str = "") -> bool:
-    """Whether `word` can name a subject worth naming: no keyboard noise, not everyday English,
-    and a word that can name a thing (see `names_a_thing`)."""
-    return len(word) <= MAX_WORD and not everyday(word) and names_a_thing(word, next_word)
+    """Whether `word` can name a subject worth naming: no keyboard noise, not everyday English
+    as it stands or as a noun's singular ("mornings"), and a word that can name a thing (see
+    `names_a_thing`)."""
+    return (
+        len(word) <= MAX_WORD
+        and not any(everyday(base) for base in {word, *_kinds(word).get("NOUN", ())})
+        and names_a_thing(word, next_word)
+    )
+
+
+def describes(word: str) -> bool:
+    """Whether English knows `word` as an adjective ("sore", "stiff", "hereditary")."""
+    return "ADJ" in _kinds(word)
 
 
 def names_a_thing(word: str, next_word: str = "") -> bool:
@@ -52,7 +62,7 @@ def is_english(word: str) -> bool:
 def forms(word: str) -> set[str]:
     """`word` and its base forms ("bent" → "bend", "weaker" → "weak"), each also stemmed, so
     two forms of one word share a member ("bending" and "bent" share "bend")."""
-    found = {word, *(base for bases in _kinds(word).values() for base in bases)}
+    found = {word, *_bases_of(word)}
     return found | {stem for f in found for stem in terms(f)}
 
 
@@ -60,6 +70,11 @@ def warm_up() -> None:
     """Load the lexicon (half a second) and the word frequencies, so no question waits."""
     names_a_thing("warming")
     everyday("warming")
+
+
+def _bases_of(word: str) -> set[str]:
+    """The base forms English knows of `word` ("mornings" → "morning")."""
+    return {base for bases in _kinds(word).values() for base in bases}
 
 
 def _kinds(word: str) -> dict:

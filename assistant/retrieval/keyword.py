@@ -17,7 +17,7 @@ from pathlib import Path
 
 import bm25s
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
 from assistant.records import Chunk
@@ -39,6 +39,22 @@ CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keywor
 # bm25s sets its own logger to DEBUG at import, which prints a line per index build whatever
 # level the CLI chose; put it back under the root logger's control.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
+
+def _swapped(word: str, known: list[str]) -> tuple | None:
+    """The known word that `word` is with two letters swapped and at most one more edit
+    ("cartlidge" → "cartilage"): the ratio counts a swap as two edits, which two edits in
+    nine letters fall short of. A word as far from it without a swap is another word:
+    "concussed" is not "confused", nor "kneading" "kneeling"."""
+    found = process.extractOne(word, known, scorer=OSA.distance, score_cutoff=TYPO_EDITS)
+    if found and found[1] < Levenshtein.distance(word, found[0]):
+        return found
+    return None
+
+
+def _cased(spelt: str, typed: str) -> str:
+    """The store's spelling of a word, capitalised as the listener typed it."""
+    return spelt.capitalize() if typed[:1].isupper() else spelt
 
 
 def _edits(word: str) -> int:
@@ -211,7 +227,9 @@ class KeywordIndex:
         found = process.extractOne(
             stems[0], self._built().vocabulary, scorer=OSA.distance, score_cutoff=_edits(stems[0])
         )
-        return found is not None
+        # A letter before a word the store has names something else ("csection" of "C-section"
+        # is no typo of "section").
+        return found is not None and found[0] != stems[0][1:]
 
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) spelt as the store
@@ -228,17 +246,13 @@ class KeywordIndex:
             if len(lowered) < TYPO_WORD or lowered in known:
                 return word
             if (spelt := american(lowered)) and spelt in snap.words.get(spelt[0], ()):
-                return spelt
+                return _cased(spelt, word)
             if zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
                 return word
             found = process.extractOne(lowered, known, scorer=fuzz.ratio, score_cutoff=85)
             if not found and len(lowered) >= LONG_WORD:
-                # Two edits in a long word, as `knows` allows ("cartlidge"): the ratio counts
-                # two letters swapped as two edits, and two edits in nine letters fall short.
-                found = process.extractOne(
-                    lowered, known, scorer=OSA.distance, score_cutoff=TYPO_EDITS
-                )
-            return found[0] if found else word
+                found = _swapped(lowered, known)
+            return _cased(found[0], word) if found else word
 
         return _WORD.sub(fix, text)
 

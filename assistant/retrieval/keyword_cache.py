@@ -21,7 +21,7 @@ import bm25s
 log = logging.getLogger(__name__)
 
 # Bump when what is kept, or how terms are made, changes: older folders are then ignored.
-CACHE_VERSION = "2"  # 2: a letter and a hyphen join the word after them ("x-ray")
+CACHE_VERSION = "3"  # 3: "x-ray" is the terms "xray" and "ray"
 
 
 @dataclass(frozen=True)

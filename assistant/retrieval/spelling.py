@@ -23,13 +23,22 @@ SHORT_FORMS: dict[str, tuple[str, ...]] = {
 _ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
 MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
 # British spellings made American (MedlinePlus and most health sites write American English,
-# many listeners do not): "paediatrician", "oedema", "tumours", "centre", "immobilised",
-# "paralysed", "programme".
+# many listeners do not), by the parts of words that are spelt otherwise: "paediatrician",
+# "haemorrhage", "anaesthetic", "oedema", "oestrogen", "diarrhoea", "foetus", "tumours",
+# "centre", "fibre", "immobilised", "paralysed", "programme". Tied to those parts, so
+# "canoes", "heroes" or "mangoes" are never read as "canes", "heres" or "manges".
 _AMERICAN = (
-    (re.compile(r"ae"), "e"),
-    (re.compile(r"oe"), "e"),
-    (re.compile(r"our(?=s?$|ed$|ing$|ite)"), "or"),
-    (re.compile(r"tre(?=s?$)"), "ter"),
+    (re.compile(r"paed"), "ped"),
+    (re.compile(r"aem"), "em"),
+    (re.compile(r"(?<=an)aes|(?<=^c)aes|^aes"), "es"),
+    (re.compile(r"(?<=gyn)aec|(?<=^f)aec"), "ec"),
+    (re.compile(r"^aet"), "et"),
+    (re.compile(r"^oe(?=[dst])"), "e"),
+    (re.compile(r"(?<=[hn])oea(?=s?$)"), "ea"),
+    (re.compile(r"^foet"), "fet"),
+    (re.compile(r"^coel"), "cel"),
+    (re.compile(r"(?<=\w{3})our(?=s?$|ed$|ing$|ite)"), "or"),
+    (re.compile(r"(?<=[bt])re(?=s?$)"), "er"),
     (re.compile(r"is(?=e$|es$|ed$|ing$|ation)"), "iz"),
     (re.compile(r"ys(?=e$|es$|ed$|ing$)"), "yz"),
     (re.compile(r"amme(?=s?$)"), "am"),
