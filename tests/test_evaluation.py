@@ -44,6 +44,25 @@ def test_shipped_set_has_what_the_issue_asks_for():
     assert len({c.id for c in cases}) == len(cases)
 
 
+@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl"])
+def test_listener_sets_name_passages_that_hold_their_key_phrases(name):
+    """Every expected passage of the realistic sets exists, and every key phrase stands in one
+    of its case's passages (a phrase no passage holds could never be found in an answer)."""
+    folder = REPO / "evals" / "listener"
+    texts = {"file:" + ARTICLE.name: ARTICLE.read_text(encoding="utf-8")}
+    for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        texts["jsonl:" + row["id"]] = row["text"]
+    folded = {k: " ".join(v.lower().split()) for k, v in texts.items()}
+    cases = load_cases(folder / name)
+    assert len({c.id for c in cases}) == len(cases)
+    for case in cases:
+        assert set(case.expected_sources) <= set(texts), case.id
+        for phrase in case.key_phrases:
+            wanted = " ".join(phrase.lower().split())
+            assert any(wanted in folded[s] for s in case.expected_sources), (case.id, phrase)
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [("{not json", ":2: not a question case"), ('{"kind": "chat", "question": "q"}', ":2: kind")],
