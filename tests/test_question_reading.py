@@ -289,14 +289,14 @@ def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
     (folder / "knee.txt").write_text(
         "Knee care\n\nA physical therapist can help. Cartilage covers the ends of bones. "
         "Edema is swelling; a pediatrician sees children with tumors. Kneeling hurts when "
-        "confused; canes help. See the section on cells.\n",
+        "confused; canes help. See the section on cells. Rest for ten minutes.\n",
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, folder)
     store = Store(settings)
     ingest_folder(settings, store, FakeEmbedder())
     index = KeywordIndex(store)
-    for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge"):
+    for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge", "mins"):
         assert index.knows(word), word
     assert not index.knows("osteopath") and not index.knows("cortisone")
     assert index.spelled("my paediatrician says oedema, is cartlidge ok") == (

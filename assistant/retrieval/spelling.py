@@ -19,6 +19,15 @@ SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "physio": ("physiotherapy", "physiotherapist", "therapist"),
     "physios": ("physiotherapy", "physiotherapist", "therapist"),
     "chiro": ("chiropractor", "chiropractic"),
+    # A chat's own short forms.
+    "doc": ("doctor",),
+    "docs": ("doctors",),
+    "meds": ("medicines", "medications", "medicine"),
+    "mins": ("minutes",),
+    "hrs": ("hours",),
+    "wks": ("weeks",),
+    "yrs": ("years",),
+    "appt": ("appointment",),
 }
 _ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
 MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
