@@ -802,3 +802,26 @@ def test_a_copy_of_the_answer_under_its_own_label_is_left_out(embedder):
     ]
     answer = ExtractiveAnswerer(embedder, 0.3)("does gout run in families", passages)
     assert len(answer.sources) == 1 and answer.text.count("Many people with gout") == 1, answer.text
+
+
+def test_a_reference_to_read_more_is_never_the_answer(embedder):
+    """Genetics Home Reference lists where to read more ("- MedlinePlus Encyclopedia: HLA-B27
+    Antigen"): that line names the question's words but answers nothing."""
+    links = (
+        "These resources address the diagnosis or management of ankylosing spondylitis:\n"
+        "- Genetic Testing Registry: Ankylosing spondylitis\n"
+        "- MedlinePlus Encyclopedia: HLA-B27 Antigen\n"
+    )
+    genes = (
+        "A variation of the HLA-B gene called HLA-B27 increases the risk of developing "
+        "ankylosing spondylitis. Most people with this version of the gene never develop it."
+    )
+    passages = [
+        Passage(Chunk("a", "as-links", "document", "AS resources", links, 0, 0, len(links)), 0.8),
+        Passage(Chunk("b", "as-genes", "document", "AS genetics", genes, 0, 0, len(genes)), 0.7),
+    ]
+    answer = ExtractiveAnswerer(embedder, 0.3)(
+        "whats hla-b27? my test came back positive", passages
+    )
+    assert answer.sources[0].source_id == "as-genes", answer.text
+    assert "**- MedlinePlus" not in answer.text

@@ -1,6 +1,7 @@
 """The default answerer: the passage that best answers the question, quoted as a coherent
 excerpt (see `assistant.markup`), and at most two more from other sources that add to it."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -41,6 +42,7 @@ CLAUSE_WEIGHT = 0.6
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
+_REFERENCE = re.compile(r"^\s*(?:[-•*]\s+)?[A-Z][^.!?:]{2,60}: [A-Z][^.!?]*$")
 _QUESTION_WORDS = {"i", "my", "me", "what", "why", "how", "does", "do", "can", "should", "is"}
 _IGNORED = STOPWORDS | _QUESTION_WORDS
 
@@ -138,6 +140,9 @@ class ExtractiveAnswerer:
             # A question in the source (a host's, in a Q&A) reads like the listener's, but the
             # answer is what follows it.
             and not unit.text.rstrip().endswith("?")
+            # A reference ("- Genetic Testing Registry: Ankylosing spondylitis") names where to
+            # read more; it answers nothing.
+            and not _REFERENCE.match(unit.text)
         ]
         if not candidates:
             return refusal()
