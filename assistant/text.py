@@ -108,9 +108,13 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text.lower().replace("’", "'")))
 
 
-def terms(text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True) -> list[str]:
+def terms(
+    text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True, tails: bool = True
+) -> list[str]:
     """The words of `text` that carry meaning, in order: lower case, `drop` left out, and
-    Snowball-stemmed unless `stem` is false ("stretches" and "stretching" → "stretch")."""
-    lowered = _LETTER_PREFIX.sub(r"\1\2 \2", text.lower().replace("’", "'"))
+    Snowball-stemmed unless `stem` is false ("stretches" and "stretching" → "stretch"). With
+    `tails` false, "x-ray" is the one word "xray" (for counting what a question names)."""
+    joined = r"\1\2 \2" if tails else r"\1\2"
+    lowered = _LETTER_PREFIX.sub(joined, text.lower().replace("’", "'"))
     words = [w for w in _TERM.findall(lowered) if len(w) > 1 and w not in drop]
     return _stemmer().stemWords(words) if stem and words else words

@@ -825,3 +825,6 @@ def test_a_reference_to_read_more_is_never_the_answer(embedder):
     )
     assert answer.sources[0].source_id == "as-genes", answer.text
     assert "**- MedlinePlus" not in answer.text
+    # A label and its content are no reference: they may well answer.
+    for line in ("- Treatment: Rest and ice", "Other symptoms include : Pain during sex"):
+        assert not extractive._REFERENCE.match(line), line

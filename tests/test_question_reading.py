@@ -138,8 +138,10 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
         "mattress",
     ]
     assert unmentioned("my chiro's adjustments", lambda w: w != "chiro") == ["chiro"]
-    # An "e-bike" is no "bike", and is named as typed.
+    # An "e-bike" is no "bike", and is named as typed, once.
     assert unmentioned("are e-bikes ok for bad knees", lambda w: w != "ebikes") == ["e-bikes"]
+    unknown = {"afib", "fib"}
+    assert unmentioned("is it a-fib or a heart attack", lambda w: w not in unknown) == ["a-fib"]
 
 
 def test_an_abbreviation_the_answer_never_names_is_found():
@@ -215,6 +217,14 @@ def test_an_answer_naming_none_of_the_subjects_asked_about_is_found(embedder):
     assert unanswered_subjects(typo, "Sciatica often gets better.", rare, unlike) == ["sciatia"]
     fixed = lambda w: {"sciatia": "sciatica"}.get(w, w)  # noqa: E731
     assert unanswered_subjects(typo, "Sciatica often gets better.", rare, unlike, fixed) == []
+    # A chat's short form of an everyday word names nothing ("mins"); a word English also
+    # knows as an adjective names a thing after a determiner ("an antidepressant").
+    mins = "i have 10 mins free, what stretches"
+    assert unanswered_subjects(mins, "Stretch your hamstrings daily.", rare, unlike) == []
+    sore_back = "is hugging my knees a good idea for my sore lower back"
+    assert unanswered_subjects(sore_back, "Back pain often eases.", rare, unlike) == []
+    pills = "should i take an antidepressant for back pain"
+    assert unanswered_subjects(pills, "Back pain often eases.", rare, unlike) == ["antidepressant"]
     # Related is not the same: a corticosteroid is named, a cortisone shot is not asked about.
     shot = "how long after a cortisone shot before lifting weights"
     myelitis = "Physicians often prescribe corticosteroid therapy for transverse myelitis."
@@ -289,7 +299,8 @@ def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
     (folder / "knee.txt").write_text(
         "Knee care\n\nA physical therapist can help. Cartilage covers the ends of bones. "
         "Edema is swelling; a pediatrician sees children with tumors. Kneeling hurts when "
-        "confused; canes help. See the section on cells. Rest for ten minutes.\n",
+        "confused; canes help. See the section on cells. Rest for ten minutes. Sciatica hurts. "
+        "An X-ray shows bones.\n",
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, folder)
@@ -306,6 +317,11 @@ def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
     # ("kneading" is not "kneeling", two edits with no letters swapped), no typo of the word
     # after a letter ("C-section" is no "section").
     assert not index.knows("canoes") and not index.knows("csection")
+    assert index.knows("ssciatica")  # a doubled first letter is a typo, not a letter before
+    # "x-ray" is one word the question names, though it is the terms "xray" and "ray".
+    ids = [c.chunk_id for c in index._built().chunks]
+    assert index.holds_every_known_word("x-ray", ids) == [False] * len(ids)
+    assert any(index.holds_every_known_word("x-ray bones", ids))
     typed = "Kneading or concussed, in canoes"
     assert index.spelled(typed) == typed
 

@@ -44,12 +44,12 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     """The subject words of the question's asking part that the store never mentions;
     `known(word)` tells whether the store has the word or a near spelling of it."""
     asked = asking_part(question)
-    words = terms(asked, frozenset(), stem=False)
+    words = terms(asked, frozenset(), stem=False, tails=False)
     after: dict[str, str] = {}  # each word's next word, where it first stands
     for w, next_word in zip(words, [*words[1:], ""], strict=True):
         after.setdefault(w, next_word)
     found: list[str] = []
-    for w in dict.fromkeys(terms(asked, _DROP, stem=False)):
+    for w in dict.fromkeys(terms(asked, _DROP, stem=False, tails=False)):
         if len(found) == MAX_NAMED:
             break  # a long question of made-up words costs no more than a short one
         w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
@@ -90,29 +90,37 @@ def unanswered_subjects(
             return True
         return len(store_word) >= MIN_INSIDE and any(store_word in w for w in said)
 
+    def seldom_used(store_word: str) -> bool:  # a short form by what it stands for
+        return all(rare(m) for m in SHORT_FORMS.get(store_word, (store_word,)))
+
     missing = [w for w, store_word in asked.items() if not named(store_word)]
-    if len(missing) < len(asked) or not any(rare(asked[w]) for w in missing):
+    if len(missing) < len(asked) or not any(seldom_used(asked[w]) for w in missing):
         return []
     others = sorted(w for w in said if len(w) >= 3 and not w.isdigit() and not everyday(w))
     if others:
         closeness = encode([asked[w] for w in missing]) @ encode(others).T
         if (closeness.max(axis=1) >= SAME_MEANING).any():
             return []
-    return [_as_typed(w, question) for w in missing if rare(asked[w])][:MAX_NAMED]
+    return [_as_typed(w, question) for w in missing if seldom_used(asked[w])][:MAX_NAMED]
 
 
 def _subjects(asked: str) -> list[str]:
-    """The words of an asking part that name its subject, in order, each once: a noun or a
-    word English does not know, not one that describes ("sore", "stiff", "hereditary"), which
-    an answer says in its own words ("pain", "stiffness", "inherited")."""
-    words = terms(asked, frozenset(), stem=False)
+    """The words of an asking part that name its subject, in order, each once: not a word that
+    describes ("is sore", "stiff", "hereditary"), which an answer says its own way ("pain",
+    "stiffness", "inherited"), nor a short form of an everyday word ("mins", "yrs")."""
+    words = terms(asked, frozenset(), stem=False, tails=False)
     found: list[str] = []
-    for w, next_word in zip(words, [*words[1:], ""], strict=True):
+    for before, w, after in zip(["", *words[:-1]], words, [*words[1:], ""], strict=True):
         w = w.removesuffix("'s")
         if w in _DROP or w in found or w.upper() in NAMES_NOTHING:
             continue
+        if any(everyday(meant) for meant in SHORT_FORMS.get(w, ())):
+            continue
         if _NAMED_BY_NUMBER.fullmatch(w) or (
-            len(w) >= 3 and not w.isdigit() and subject_word(w, next_word) and not describes(w)
+            len(w) >= 3
+            and not w.isdigit()
+            and subject_word(w, after)
+            and not describes(w, before, after)
         ):
             found.append(w)
     return found

@@ -42,7 +42,12 @@ CLAUSE_WEIGHT = 0.6
 # A sentence's fit is judged on its first words: long list-like "sentences" would otherwise
 # cost several times a normal one, and their opening says what they are about.
 SCORED_WORDS = 40
-_REFERENCE = re.compile(r"^\s*(?:[-•*]\s+)?[A-Z][^.!?:]{2,60}: [A-Z][^.!?]*$")
+# "Genetic Testing Registry: Ankylosing spondylitis": a name of two or more capitalised words,
+# a colon, a short title. "Treatment: Rest and ice" or "Host: …" is no such name.
+_NAME_WORD = r"(?:[A-Z][\w'’&-]*|of|for|the|and|on|in)"
+_REFERENCE = re.compile(
+    rf"^\s*(?:[-•*]\s+)?[A-Z][\w'’&-]*(?: {_NAME_WORD}){{1,5}}: [A-Z][^.!?:]{{0,80}}$"
+)
 _QUESTION_WORDS = {"i", "my", "me", "what", "why", "how", "does", "do", "can", "should", "is"}
 _IGNORED = STOPWORDS | _QUESTION_WORDS
 

@@ -6,7 +6,7 @@ import threading
 from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
-from assistant.text import terms
+from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 EVERYDAY_ZIPF = 4.3  # words at least this frequent in English are everyday words
 MAX_WORD = 30  # longer "words" ("aaaa…") are keyboard noise, not a subject to name
@@ -21,6 +21,8 @@ _NAMES_NOTHING_LIST = """
     OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG IM TV PC UK USA PM AM DIY
     KG MG ML CM MM KM LB LBS GP PT DR OT ER"""
 NAMES_NOTHING = frozenset(_NAMES_NOTHING_LIST.split())
+_DETERMINER_LIST = "a an the my your his her their our this that some any another"
+_DETERMINERS = frozenset(_DETERMINER_LIST.split())
 
 
 def everyday(word: str) -> bool:
@@ -39,9 +41,14 @@ def subject_word(word: str, next_word: str = "") -> bool:
     )
 
 
-def describes(word: str) -> bool:
-    """Whether English knows `word` as an adjective ("sore", "stiff", "hereditary")."""
-    return "ADJ" in _kinds(word)
+def describes(word: str, before: str = "", after: str = "") -> bool:
+    """Whether `word` describes rather than names: English knows it as an adjective ("is
+    sore", "really stiff", "my sore lower back", "hereditary"), unless it ends a phrase a
+    determiner opens, where such a word names a thing ("an antidepressant for…")."""
+    if "ADJ" not in _kinds(word):
+        return False
+    ends_phrase = not after or after in FUNCTION_WORDS or after in STOPWORDS
+    return not (before in _DETERMINERS and ends_phrase)
 
 
 def names_a_thing(word: str, next_word: str = "") -> bool:

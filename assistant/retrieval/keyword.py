@@ -228,8 +228,8 @@ class KeywordIndex:
             stems[0], self._built().vocabulary, scorer=OSA.distance, score_cutoff=_edits(stems[0])
         )
         # A letter before a word the store has names something else ("csection" of "C-section"
-        # is no typo of "section").
-        return found is not None and found[0] != stems[0][1:]
+        # is no typo of "section"); a doubled first letter is a typo ("ssciatica").
+        return found is not None and (found[0] != stems[0][1:] or stems[0][0] == stems[0][1])
 
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) spelt as the store
@@ -296,9 +296,9 @@ class KeywordIndex:
         knows and that are not everyday English, when there are two or more ("cooked
         spaghetti"; "good morning" names nothing)."""
         snap = self._built()
-        words = terms(query, STOPWORDS | FUNCTION_WORDS, stem=False)
+        words = terms(query, STOPWORDS | FUNCTION_WORDS, stem=False, tails=False)
         uncommon = [w for w in words if zipf_frequency(w, "en") < WHOLE_MATCH_ZIPF]
-        wanted = {t for t in terms(" ".join(uncommon)) if snap.df.get(t)}
+        wanted = {t for t in terms(" ".join(uncommon), tails=False) if snap.df.get(t)}
         if len(wanted) < 2:
             return [False] * len(chunk_ids)
         return [wanted <= snap.terms_of(i) for i in chunk_ids]
