@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         le=256,
         description="Target size of a chunk in model tokens (the embedder's hard limit is 256).",
     )
-    top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
+    top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
     min_relevance: float = Field(
         0.33,
         description="Relevance (cosine similarity, plus the keyword bonus in hybrid mode) a "

@@ -72,7 +72,11 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         min_relevance: float,
         max_excerpts: int = 3,
-        max_passages: int = 4,
+        # Every passage retrieval returns is judged (8 by default): the one that answers best
+        # may sit last in the fused order ("what kind of exercise should a 70 year old be
+        # doing": "Exercise for Seniors" scored highest and came 6th). The sentences encoded
+        # stay at MAX_SCORED whatever the count.
+        max_passages: int = 12,
         following: Callable[[Chunk], Chunk | None] | None = None,
     ) -> None:
         self.embedder = embedder
