@@ -21,8 +21,9 @@ MIN_WORDS = 5  # a shorter sentence ("They do rush it.") is never the one marked
 MAX_CACHED_SENTENCES = 50_000
 # Sentences embedded per answer at most: encoding them is most of an answer's time on a CPU,
 # so past this many the cheap word-overlap ranking picks which are worth it. Ten cut the answer
-# out of view (a sentence that answers need not share the question's words); forty covers the
-# four passages judged, at about 30-60 ms more at p95 on 2,000 passages (cached afterwards).
+# out of view (a sentence that answers need not share the question's words); forty covered
+# the four passages once judged, at about 30-60 ms more at p95 on 2,000 passages (cached
+# afterwards), and with eight each passage's best sentence still comes first.
 MAX_SCORED = 40
 MAX_MARKED = 2  # sentences marked in one excerpt at most, so a skim gets the point
 MARK_MARGIN = 0.05  # sentences this close to the best one's fit are marked too
