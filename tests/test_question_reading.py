@@ -206,25 +206,27 @@ def test_an_answer_naming_none_of_the_subjects_asked_about_is_found(embedder):
     disks = "Herniated disks happen most often at L4."
     assert unanswered_subjects(discs, disks, rare, unlike) == ["discs"]
     assert unanswered_subjects(discs, disks, rare, embedder.encode) == []
-    # Words that describe ("sore", "hereditary") the answer says its own way ("pain",
-    # "inherited"); an everyday word stays one in the plural ("mornings"); a short form is
-    # named by what it stands for, a typo by the store's spelling.
-    sore = "my lower back is sore in the mornings"
-    assert unanswered_subjects(sore, "Back pain is common.", rare, unlike) == []
-    physio = "should i see a physio"
-    assert unanswered_subjects(physio, "A physical therapist can help.", rare, unlike) == []
-    typo = "does sciatia go away"
-    assert unanswered_subjects(typo, "Sciatica often gets better.", rare, unlike) == ["sciatia"]
+    # Words that describe ("sore") the answer says its own way ("pain"), though after a
+    # determiner such a word names a thing ("an antidepressant"); an everyday word stays one in
+    # the plural ("mornings"), a chat's short form of one names nothing ("mins"); a short form
+    # is named by what it stands for, a typo by the store's spelling (`fixed`).
     fixed = lambda w: {"sciatia": "sciatica"}.get(w, w)  # noqa: E731
-    assert unanswered_subjects(typo, "Sciatica often gets better.", rare, unlike, fixed) == []
-    # A chat's short form of an everyday word names nothing ("mins"); a word English also
-    # knows as an adjective names a thing after a determiner ("an antidepressant").
-    mins = "i have 10 mins free, what stretches"
-    assert unanswered_subjects(mins, "Stretch your hamstrings daily.", rare, unlike) == []
-    sore_back = "is hugging my knees a good idea for my sore lower back"
-    assert unanswered_subjects(sore_back, "Back pain often eases.", rare, unlike) == []
-    pills = "should i take an antidepressant for back pain"
-    assert unanswered_subjects(pills, "Back pain often eases.", rare, unlike) == ["antidepressant"]
+    cases = [
+        ("my lower back is sore in the mornings", "Back pain is common.", str, []),
+        ("is hugging my knees a good idea for my sore lower back", "Back pain eases.", str, []),
+        ("i have 10 mins free, what stretches", "Stretch your hamstrings daily.", str, []),
+        ("should i see a physio", "A physical therapist can help.", str, []),
+        ("does sciatia go away", "Sciatica often gets better.", str, ["sciatia"]),
+        ("does sciatia go away", "Sciatica often gets better.", fixed, []),
+        (
+            "should i take an antidepressant for back pain",
+            "Back pain eases.",
+            str,
+            ["antidepressant"],
+        ),
+    ]
+    for question, answer, spell, expected in cases:
+        assert unanswered_subjects(question, answer, rare, unlike, spell) == expected, question
     # Related is not the same: a corticosteroid is named, a cortisone shot is not asked about.
     shot = "how long after a cortisone shot before lifting weights"
     myelitis = "Physicians often prescribe corticosteroid therapy for transverse myelitis."
@@ -285,9 +287,8 @@ def test_a_long_story_with_negated_red_flags_is_not_urgent(assistant, monkeypatc
     assert follow.urgent
 
 
-def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
-    """A physio is the store's physical therapist, a British spelling its American one, and
-    two letters swapped one typo ("cartlidge"); spelling correction writes the store's word."""
+def _index_of(tmp_path, text: str):
+    """The keyword index of a store holding one article, `text`."""
     from conftest import ingest_folder, make_settings
     from fake_embedder import FakeEmbedder
 
@@ -296,17 +297,23 @@ def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
 
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "knee.txt").write_text(
+    (folder / "article.txt").write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path, folder)
+    store = Store(settings)
+    ingest_folder(settings, store, FakeEmbedder())
+    return KeywordIndex(store)
+
+
+def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
+    """A physio is the store's physical therapist, a British spelling its American one, and
+    two letters swapped one typo ("cartlidge"); spelling correction writes the store's word."""
+    index = _index_of(
+        tmp_path,
         "Knee care\n\nA physical therapist can help. Cartilage covers the ends of bones. "
         "Edema is swelling; a pediatrician sees children with tumors. Kneeling hurts when "
         "confused; canes help. See the section on cells. Rest for ten minutes. Sciatica hurts. "
         "An X-ray shows bones.\n",
-        encoding="utf-8",
     )
-    settings = make_settings(tmp_path, folder)
-    store = Store(settings)
-    ingest_folder(settings, store, FakeEmbedder())
-    index = KeywordIndex(store)
     for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge", "mins"):
         assert index.knows(word), word
     assert not index.knows("osteopath") and not index.knows("cortisone")
@@ -335,24 +342,12 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     """A "microdiscectomy" is no typo of "discectomy", nor an English word ("stitch", "pill") a
     typo of another ("switch", "pillow"); "dicsectomy" and "piriformus" are typos, "safer" a
     form of "safe", and "butt" a short form of "buttocks"."""
-    from conftest import ingest_folder, make_settings
-    from fake_embedder import FakeEmbedder
-
-    from assistant.retrieval.keyword import KeywordIndex
-    from assistant.store import Store
-
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "surgery.txt").write_text(
+    index = _index_of(
+        tmp_path,
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
         "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe. Bend "
         "your knees. Metal plates at the station.\n",
-        encoding="utf-8",
     )
-    settings = make_settings(tmp_path, folder)
-    store = Store(settings)
-    ingest_folder(settings, store, FakeEmbedder())
-    index = KeywordIndex(store)
     assert index.knows("discectomy") and index.knows("piriformis")
     assert index.knows("dicsectomy")  # two letters swapped in a long word
     assert index.knows("piriformus")  # one letter wrong
