@@ -109,12 +109,17 @@ def negated(text: str) -> bool:
 
 
 def terms(
-    text: str, drop: frozenset[str] = STOPWORDS, stem: bool = True, tails: bool = True
+    text: str,
+    drop: frozenset[str] = STOPWORDS,
+    stem: bool = True,
+    tails: bool = True,
+    shortest: int = 2,
 ) -> list[str]:
-    """The words of `text` that carry meaning, in order: lower case, `drop` left out, and
-    Snowball-stemmed unless `stem` is false ("stretches" and "stretching" → "stretch"). With
-    `tails` false, "x-ray" is the one word "xray" (for counting what a question names)."""
+    """The words of `text` that carry meaning, in order: lower case, `drop` left out, words of
+    fewer than `shortest` letters left out, and Snowball-stemmed unless `stem` is false
+    ("stretches" and "stretching" → "stretch"). With `tails` false, "x-ray" is the one word
+    "xray" (for counting what a question names)."""
     joined = r"\1\2 \2" if tails else r"\1\2"
     lowered = _LETTER_PREFIX.sub(joined, text.lower().replace("’", "'"))
-    words = [w for w in _TERM.findall(lowered) if len(w) > 1 and w not in drop]
+    words = [w for w in _TERM.findall(lowered) if len(w) >= shortest and w not in drop]
     return _stemmer().stemWords(words) if stem and words else words

@@ -412,8 +412,9 @@ def test_an_answer_embeds_a_shortlist_of_sentences_once(assistant, embedder, enc
     first = answerer(question, passages)
     assert not first.refused and first.sources
     assert question not in encoded
-    assert 0 < len(encoded) <= cap + answerer.max_passages  # sentences, headings
-    candidates = sum(len(re.findall(r"[.!?]", p.chunk.text)) for p in passages)
+    relevant = [p for p in passages if p.score >= assistant.settings.min_relevance]
+    assert 0 < len(encoded) <= cap + len(relevant)  # sentences, headings
+    candidates = sum(len(re.findall(r"[.!?]", p.chunk.text)) for p in relevant)
     assert candidates > cap  # the shortlist was needed
     encoded.clear()
     assert answerer(question, passages) == first
@@ -828,3 +829,27 @@ def test_a_reference_to_read_more_is_never_the_answer(embedder):
     # A label and its content are no reference: they may well answer.
     for line in ("- Treatment: Rest and ice", "Other symptoms include : Pain during sex"):
         assert not extractive._REFERENCE.match(line), line
+
+
+def test_every_passage_retrieval_returns_is_judged(embedder):
+    """The passage that answers best may come last in retrieval's fused order ("Exercise for
+    Seniors" came 6th of six for "what kind of exercise should a 70 year old be doing"): it is
+    judged, and leads, all the same."""
+    filler = [
+        f"Children need {n} hours of sleep, and screens before bed keep them awake."
+        for n in range(5)
+    ]
+    seniors = (
+        "Exercise and physical activity are good for older adults. There are four main types: "
+        "endurance, strength, balance and flexibility."
+    )
+    chunks = [
+        Chunk(f"c{i}", f"s{i}", "document", "Sleep", text, 0, 0, len(text))
+        for i, text in enumerate(filler)
+    ]
+    chunks.append(
+        Chunk("c5", "seniors", "document", "Exercise for Seniors", seniors, 0, 0, len(seniors))
+    )
+    passages = [Passage(c, 0.6) for c in chunks]
+    answer = ExtractiveAnswerer(embedder, 0.3)("what exercise should a 70 year old do", passages)
+    assert answer.sources[0].source_id == "seniors", answer.text

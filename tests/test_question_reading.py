@@ -224,9 +224,16 @@ def test_an_answer_naming_none_of_the_subjects_asked_about_is_found(embedder):
             str,
             ["antidepressant"],
         ),
+        ("should i take a diuretic", "Back pain eases.", str, ["diuretic"]),
+        ("is this hereditary?", "Osteoarthritis of the hands runs in families.", str, []),
     ]
     for question, answer, spell, expected in cases:
         assert unanswered_subjects(question, answer, rare, unlike, spell) == expected, question
+    # A short form is seldom used by what it stands for: a store that says "therapist" often
+    # may well answer a physio question without the word.
+    often = lambda w: w != "therapist"  # noqa: E731
+    assert unanswered_subjects("should i see a physio", "Rest helps.", often, unlike) == []
+    assert unanswered_subjects("should i see a physio", "Rest helps.", rare, unlike) == ["physio"]
     # Related is not the same: a corticosteroid is named, a cortisone shot is not asked about.
     shot = "how long after a cortisone shot before lifting weights"
     myelitis = "Physicians often prescribe corticosteroid therapy for transverse myelitis."

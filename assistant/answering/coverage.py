@@ -108,7 +108,7 @@ def _subjects(asked: str) -> list[str]:
     """The words of an asking part that name its subject, in order, each once: not a word that
     describes ("is sore", "stiff", "hereditary"), which an answer says its own way ("pain",
     "stiffness", "inherited"), nor a short form of an everyday word ("mins", "yrs")."""
-    words = terms(asked, frozenset(), stem=False, tails=False)
+    words = terms(asked, frozenset(), stem=False, tails=False, shortest=1)  # "a" before a word
     found: list[str] = []
     for before, w, after in zip(["", *words[:-1]], words, [*words[1:], ""], strict=True):
         w = w.removesuffix("'s")

@@ -21,7 +21,8 @@ _NAMES_NOTHING_LIST = """
     OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG IM TV PC UK USA PM AM DIY
     KG MG ML CM MM KM LB LBS GP PT DR OT ER"""
 NAMES_NOTHING = frozenset(_NAMES_NOTHING_LIST.split())
-_DETERMINER_LIST = "a an the my your his her their our this that some any another"
+# Not "this" or "that": in "is this hereditary?" they stand for a thing, not before one.
+_DETERMINER_LIST = "a an the my your his her their our another"
 _DETERMINERS = frozenset(_DETERMINER_LIST.split())
 
 

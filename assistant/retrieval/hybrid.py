@@ -42,7 +42,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     store: Store
     embedder: Embedder
-    k: int = 6
+    k: int = 8
     candidates: int = 20
     rrf_k: int = RRF_K
     keyword_weight: float = 0.3
