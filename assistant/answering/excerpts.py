@@ -49,6 +49,8 @@ class Unit:
     text: str
     heading: bool
     paragraph: int  # units of one paragraph share it
+    # Its pieces long enough to count as said again (see `_repeats`), made once per unit.
+    said: frozenset[str] = frozenset()
 
 
 def units(chunk: Chunk) -> list[Unit]:
@@ -69,7 +71,7 @@ def units(chunk: Chunk) -> list[Unit]:
             whole_line
             and (_is_section(piece, chunk.section) if spoken else is_heading(piece, chunk.section))
         ) or bool(_CREDIT.match(piece))
-        found.append(Unit(a, b, piece, heading, paragraph))
+        found.append(Unit(a, b, piece, heading, paragraph, _said(piece)))
     return found
 
 
@@ -238,13 +240,17 @@ def _repeats(found: list[Unit], first: int, last: int) -> bool:
     sentence once."""
     seen: set[str] = set()
     for i in range(first, last + 1):
-        spaced = " ".join(_LIST_ITEM.sub("", found[i].text).split())  # one space: a linear split
-        pieces = {p.strip() for p in _INLINE_ITEM.split(spaced)}
-        pieces = {p for p in pieces if len(p) >= MIN_REPEAT}
-        if pieces & seen:
+        if found[i].said & seen:
             return True
-        seen |= pieces
+        seen |= found[i].said
     return False
+
+
+def _said(text: str) -> frozenset[str]:
+    """A unit's sentence, or the items a list run into one line holds, that are long enough to
+    count as said again, spacing folded."""
+    spaced = " ".join(_LIST_ITEM.sub("", text).split())  # one space: a linear split
+    return frozenset(p.strip() for p in _INLINE_ITEM.split(spaced) if len(p.strip()) >= MIN_REPEAT)
 
 
 def _before_cut_list(found: list[Unit], best: int, last: int) -> int:
