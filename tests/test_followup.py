@@ -12,6 +12,7 @@ from assistant.answering.followup import (
     carry_topic,
     is_followup,
     rewrite_with_llm,
+    topic_query,
 )
 
 
@@ -24,6 +25,9 @@ from assistant.answering.followup import (
         "what nerve do they form?",
         "how often should I do them?",
         "even if I do it correctly?",
+        # Longer, but the pronoun has nothing before it to stand for.
+        "will it go away for good though?",
+        "mine is causing sciatica-type pain",
     ],
 )
 def test_questions_that_lean_on_the_chat_are_follow_ups(question):
@@ -37,6 +41,12 @@ def test_questions_that_lean_on_the_chat_are_follow_ups(question):
         "why isn't my piriformis stretch working?",
         "Is it bad to stretch my hamstrings?",
         "What exercises build hip strength?",
+        # The pronoun stands for a word of the question's own, for the doctors, or for nothing.
+        "osteoporosis symptoms? does it hurt",
+        "Are there lifestyle changes that help peripheral neuropathy?",
+        "what do they usually try before going for a knee replacement",
+        "is it true that cracking your back causes arthritis?",
+        "is it normal for my back to click when i twist",
     ],
 )
 def test_questions_that_stand_alone_are_left_alone(question):
@@ -60,6 +70,25 @@ def test_the_topic_carries_through_a_chain_of_follow_ups_and_resets_on_a_new_one
     history.append(("which exercises rebuild hip strength?", "c"))
     assert carry_topic("how often?", history) == "which exercises rebuild hip strength? how often?"
     assert carry_topic("why?", []) == "why?"
+
+
+def test_retrieval_searches_the_opening_question_and_what_later_turns_added_not_their_asking():
+    history = [("what is meralgia paresthetica", "a"), ("how is it treated", "b")]
+    assert (
+        topic_query("will it go away?", history) == "what is meralgia paresthetica will it go away?"
+    )
+    history = [("what is a tarlov cyst", "a"), ("mine presses on a nerve root", "b")]
+    assert topic_query("can they drain it?", history) == (
+        "what is a tarlov cyst mine presses nerve root can they drain it?"
+    )
+    # The safety check still reads every turn word for word ("no fever" keeps its "no").
+    history = [("what is a tarlov cyst", "a"), ("no fever with mine", "b")]
+    assert carry_topic("can they drain it?", history) == (
+        "what is a tarlov cyst no fever with mine can they drain it?"
+    )
+    assert topic_query("What is the capital of France?", history) == (
+        "What is the capital of France?"
+    )
 
 
 def test_a_turn_that_points_back_stays_on_the_topic_even_naming_something_of_its_own():

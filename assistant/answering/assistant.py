@@ -17,6 +17,7 @@ from assistant.answering.followup import (
     carry_topic,
     one_line,
     rewrite_with_llm,
+    topic_query,
     topic_turns,
 )
 from assistant.answering.safety import red_flags
@@ -127,7 +128,7 @@ class Assistant:
     embedder: Embedder
     retriever: HybridRetriever
     answerer: Answerer
-    condense: Condenser = carry_topic
+    condense: Condenser = topic_query
     # Whether the answerer judges passages on the listener's own (condensed) words rather than
     # the standalone query: right for the rule, whose query is the topic glued to the question.
     judge_on_own_words: bool = False
@@ -163,7 +164,7 @@ class Assistant:
         if chat_model is None and settings.llm:
             chat_model = load_chat_model(settings)
         if chat_model is None:
-            condense = partial(carry_topic, specific=retriever.keyword.names_a_subject)
+            condense = partial(topic_query, specific=retriever.keyword.names_a_subject)
             return cls(settings, store, embedder, retriever, extractive, condense, True)
         answerer = LLMAnswerer(
             chat_model,

@@ -84,7 +84,9 @@ def _asking_span(spaced: str) -> tuple[int, int] | None:
 # A clause that points back ("how do i make them stop") says nothing of its subject by itself;
 # the "it" of "is it ok to run…" points at nothing.
 _POINTS_BACK = re.compile(r"\b(?:it|that|them|they|this|these|those)\b", re.I)
-_DUMMY_IT = re.compile(r"\b(?:(?:is|was|isn'?t|will|would) it|it'?s) \w+ to\b", re.I)
+DUMMY_IT = re.compile(
+    r"\b(?:(?:is|was|isn'?t|will|would) it|it'?s) \w+ (?:to|that|if|for|when)\b", re.I
+)
 SUBJECT_WORDS = 2  # words of what the pointing clause stands for, added to it
 
 
@@ -98,7 +100,7 @@ def asked_of(question: str) -> str | None:
     if span is None:
         return None
     clause = spaced[span[0] : span[1]]
-    if not _POINTS_BACK.search(_DUMMY_IT.sub(" ", clause)):
+    if not _POINTS_BACK.search(DUMMY_IT.sub(" ", clause)):
         return clause
     own = set(terms(clause, frozenset(), stem=False))
     before = _subject_words(spaced[: span[0]], own)[-SUBJECT_WORDS:]

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 from langchain_core.language_models import BaseChatModel
 
+from assistant.answering.condense import DUMMY_IT
+from assistant.answering.word_kinds import names_a_thing
 from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT, CONDENSE_TEMPLATE
 from assistant.text import ASKS_FOR_MORE, FUNCTION_WORDS, VAGUE_WORDS, terms
 
@@ -22,19 +24,25 @@ History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 # Words that point back at an earlier turn, and openings that continue one.
 _REFERS = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|their|theirs|there|instead|else|"
-    r"another|other|others|same|such|one|ones|more|also|too|either|then|again)\b"
+    r"another|other|others|same|such|one|ones|more|also|too|either|then|again|mine)\b"
 )
 _CONTINUES = re.compile(
     r"^\s*(?:and|but|so|or|also|what about|how about|what if|then|ok(?:ay)?|and if|plus)\b"
 )
 # A pronoun that stands for a subject said before (not "there", "one", "more": "is there a
 # stretch for plantar fasciitis?" starts a topic of its own).
-_POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these)\b")
+_POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these|mine)\b")
+# The same, less "they": a listener's "they" is as often the doctors ("what do they try before
+# a knee replacement") as something said before.
+_STANDS_FOR = re.compile(r"\b(?:it|its|it's|that|this|them|those|these|mine)\b")
 # Turns a follow-up carries at most: the topic's own question and the latest follow-ups (a
 # fourth "what else?" is still about the question that started the topic).
 MAX_TOPIC_TURNS = 3
 MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
 MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
+# A question whose pronoun has nothing before it to stand for ("will it go away for good
+# though?") leans on the chat up to this many content words; longer, it tells its own story.
+MAX_POINTING_WORDS = 6
 MAX_QUOTED_ANSWER_CHARS = 600  # of an earlier answer quoted to the rewrite: its topic, no more
 
 
@@ -51,12 +59,26 @@ def is_followup(question: str, specific: Callable[[str], bool] | None = None) ->
     if len(own) <= 1:
         return True
     lowered = question.lower()
+    if len(own) <= MAX_POINTING_WORDS and _points_outside(lowered):
+        return True
     named = [w for w in own if w not in VAGUE_WORDS]  # "what can go wrong" names nothing
     names_none = specific is not None and not any(map(specific, named))
     if _REFERS.search(lowered) or _CONTINUES.search(lowered):
         # "Is it bad to stretch my hamstrings?" leans only in form: it names its subject.
         return len(own) <= MAX_BARE_WORDS or (len(own) <= MAX_CONTENT_WORDS and names_none)
     return len(own) <= MAX_BARE_WORDS and names_none
+
+
+def _points_outside(lowered: str) -> bool:
+    """Whether the question's first pronoun has no word before it that it could stand for:
+    "will it go away for good though?" points at the chat, "osteoporosis symptoms? does it
+    hurt" and "changes that help neuropathy" at their own words, "is it ok to…" at nothing."""
+    text = DUMMY_IT.sub(" ", lowered)
+    pronoun = _STANDS_FOR.search(text)
+    if pronoun is None:
+        return False
+    before = [w for w in content_words(text[: pronoun.start()]) if w not in VAGUE_WORDS]
+    return not any(map(names_a_thing, before))
 
 
 def _points_back(question: str) -> bool:
@@ -94,11 +116,34 @@ def topic_turns(history: History, specific: Callable[[str], bool] | None = None)
 def carry_topic(
     question: str, history: History, specific: Callable[[str], bool] | None = None
 ) -> str:
-    """The rule: a follow-up is prefixed with the standalone form of the turns it follows."""
+    """A follow-up prefixed with the turns of the topic it follows, word for word: what the
+    safety check reads ("no fever" must keep its "no")."""
     topic = topic_turns(history, specific)
     if not topic or not is_followup(question, specific):
         return question
     return " ".join([*(t.strip() for t in topic), question.strip()])
+
+
+def topic_query(
+    question: str, history: History, specific: Callable[[str], bool] | None = None
+) -> str:
+    """The rule's standalone form of a follow-up, for retrieval: the question that opened the
+    topic, the things later follow-ups named ("mine presses on a nerve root"), then the
+    follow-up. What later turns asked ("how is it treated", "who gets it") is left out: it
+    pulled in passages on what was asked before ("how's it diagnosed" found who gets it)."""
+    topic = topic_turns(history, specific)
+    if not topic or not is_followup(question, specific):
+        return question
+    opening = topic[0].strip()
+    added: list[str] = []
+    for later in topic[1:]:
+        said = set(content_words(opening)) | set(added)
+        added += [
+            w
+            for w in content_words(later)
+            if w not in VAGUE_WORDS and w not in said and names_a_thing(w)
+        ]
+    return " ".join([opening, *added, question.strip()])
 
 
 def one_line(text: str, limit: int | None = None) -> str:
@@ -132,10 +177,10 @@ def rewrite_with_llm(model: BaseChatModel, question: str, history: History) -> s
         reply = model.invoke(messages).text.strip()
     except Exception:  # a flaky server must not lose the question; the rule still works
         log.warning("follow-up rewrite failed; using the topic rule", exc_info=True)
-        return carry_topic(question, history)
+        return topic_query(question, history)
     first = reply.splitlines()[0].strip().strip('"') if reply else ""
     if not usable_rewrite(first, question, history):
-        return carry_topic(question, history)
+        return topic_query(question, history)
     return first
 
 
