@@ -44,7 +44,7 @@ def test_shipped_set_has_what_the_issue_asks_for():
     assert len({c.id for c in cases}) == len(cases)
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl", "heldout.jsonl"])
 def test_listener_sets_name_passages_that_hold_their_key_phrases(name):
     """Every expected passage of the realistic sets exists, and every key phrase stands in one
     of its case's passages (a phrase no passage holds could never be found in an answer)."""
