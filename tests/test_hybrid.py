@@ -84,6 +84,33 @@ def test_retrieval_encodes_only_the_question(shipped, embedder, encoded):
     )
 
 
+def test_passages_come_best_first_by_how_well_they_match(shipped, embedder):
+    """Fusion picks which passages are kept; their own scores order them (a keyword-only hit
+    that holds the question's rare words can come first)."""
+    _, store = shipped
+    retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=4)
+    for query in ("rectus femoris sartorius", "why do my hips get tight", "cooked spaghetti"):
+        matches = [p.match for p in retriever.passages(query)]
+        assert matches == sorted(matches, reverse=True), query
+
+
+def test_the_asking_clause_brings_candidates_of_its_own_scored_against_the_question(
+    shipped, embedder
+):
+    _, store = shipped
+    retriever = HybridRetriever(store=store, embedder=embedder, k=6, candidates=3)
+    story = "i sit at my desk all day and by the evening my lower back is really stiff"
+    asking = "which muscles cross the hip and the knee"
+    alone = {p.chunk.chunk_id for p in retriever.passages(story)}
+    both = retriever.passages(story, asking)
+    asked = [p.chunk.chunk_id for p in retriever.passages(asking)]
+    assert asked[0] not in alone, "the clause finds nothing new here: no test"
+    assert asked[0] in {p.chunk.chunk_id for p in both}
+    assert [p.score for p in both] == pytest.approx(
+        expected_scores(retriever, store, embedder, story, both), abs=1e-4
+    )
+
+
 def expected_scores(retriever, store, embedder, query, passages) -> list[float]:
     """Cosine from the stored vector + keyword_weight × coverage + the whole-match bonus."""
     ids = [p.chunk.chunk_id for p in passages]

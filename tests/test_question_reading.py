@@ -365,3 +365,25 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert index.knows("bendy")  # a form of "bend"
     # Spelling correction fixes typos only: English words are left as typed.
     assert index.spelled("piriformus and pilates, statins") == "piriformis and pilates, statins"
+
+
+def test_the_clause_that_asks_searches_too_unless_the_question_is_a_follow_up(
+    assistant, monkeypatch
+):
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    searched = []
+    passages = HybridRetriever.passages
+
+    def spy(self, query, asking=None):
+        searched.append(asking)
+        return passages(self, query, asking)
+
+    monkeypatch.setattr(HybridRetriever, "passages", spy)
+    story = "my lower back gets stiff at my desk every afternoon, which hip muscles matter"
+    assistant.answer(story)
+    assert searched[-1] == asked_of(story) == "which hip muscles matter"
+    # A follow-up searches with the chat's topic; its own clause alone would lose it.
+    history = [("why isn't my piriformis stretch working?", "…")]
+    assistant.answer("and my hamstrings, which stretch should i do for those", history)
+    assert searched[-1] is None

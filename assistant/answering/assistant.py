@@ -10,7 +10,7 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant import markup
 from assistant.answering import coverage
-from assistant.answering.condense import condense
+from assistant.answering.condense import asked_of, condense
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.answering.followup import (
     answers_not_to_repeat,
@@ -195,7 +195,14 @@ class Assistant:
 
     def retrieve(self, question: str, history: History = ()) -> list[Passage]:
         """The passages the answer is built from, best first."""
-        return self.retriever.passages(self.standalone(question, history))
+        own = self._own_words(question)
+        return self._search(own, self._with_topic(own, history))
+
+    def _search(self, own: str, alone: str) -> list[Passage]:
+        """Passages for the standalone question `alone`; for a question that stands alone and
+        tells something before it asks, the clause that asks searches too."""
+        asking = asked_of(own) if alone == own else None
+        return self.retriever.passages(alone, asking)
 
     def _prepare(self, question: str, history: History) -> Answer | tuple:
         """An answer that needs no answerer (a problem, a red flag), or what the answerer gets
@@ -217,7 +224,7 @@ class Assistant:
             return urgent_answer()
         own = self._own_words(question)
         alone = self._with_topic(own, history)
-        passages = self.retriever.passages(alone)
+        passages = self._search(own, alone)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []

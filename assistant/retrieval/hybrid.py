@@ -1,10 +1,10 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank fusion.
 
 Keyword search catches the exact terms an embedding blurs ("piriformis", "L5 S1", "sartorius").
-The fused order decides which passages come first. A passage's score is its cosine similarity
-to the question plus `keyword_weight` times the share of the question's (idf-weighted) terms it
-holds: the answerers' relevance gate compares that with `min_relevance`, and in dense mode it is
-the plain cosine.
+The fused order decides which passages are kept; they come out best first by their score: the
+cosine similarity to the question plus `keyword_weight` times the share of the question's
+(idf-weighted) terms a passage holds. The answerers' relevance gate compares that with
+`min_relevance`; in dense mode it is the plain cosine.
 """
 
 import logging
@@ -57,8 +57,13 @@ class HybridRetriever(BaseRetriever):
             self._keyword = KeywordIndex(self.store, self.keyword_kept_in)
         return self._keyword
 
-    def passages(self, query: str) -> list[Passage]:
-        """The `k` best passages for `query`, best first, each scored for the relevance gate."""
+    def passages(self, query: str, asking: str | None = None) -> list[Passage]:
+        """The `k` best passages for `query`, best first, each scored for the relevance gate.
+
+        `asking` is the part of the question that asks, when a story comes before it ("…
+        slipped on ice in january. anything that helps tailbone"): its own candidates join the
+        fusion, since the whole story's finds what the story tells of. Every passage is still
+        scored against `query`."""
         vector = self.embedder.query_vector(query)
         wanted = max(self.candidates, self.k)
         if self.mode == "dense":
@@ -71,11 +76,18 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.query(vector.tolist(), wanted)
         keyword = self.keyword.search_as_built(query, wanted)
         by_id = {p.chunk.chunk_id: p for p in dense}
+        rankings = [[p.chunk.chunk_id for p in dense], [c.chunk_id for c, _ in keyword]]
+        if asking:
+            asked = self.store.query(self.embedder.query_vector(asking).tolist(), wanted)
+            found = self.keyword.search_as_built(asking, wanted)
+            rankings += [[p.chunk.chunk_id for p in asked], [c.chunk_id for c, _ in found]]
+            keyword = keyword + found
+            # Their cosines are to `asking`: scored against `query` below, like keyword hits.
+            for p in asked:
+                by_id.setdefault(p.chunk.chunk_id, Passage(p.chunk, float("nan")))
         for chunk, _ in keyword:  # keyword-only hits: cosine filled in below, if they are kept
             by_id.setdefault(chunk.chunk_id, Passage(chunk, float("nan")))
-        order = fuse(
-            [[p.chunk.chunk_id for p in dense], [c.chunk_id for c, _ in keyword]], self.rrf_k
-        )
+        order = fuse(rankings, self.rrf_k)
         best = collapse([by_id[i] for i in order])[: self.k]
         missing = [p.chunk.chunk_id for p in best if math.isnan(p.score)]
         if missing:  # keyword-only hits: their stored vectors, so nothing is encoded here
@@ -93,7 +105,7 @@ class HybridRetriever(BaseRetriever):
         # A passage holding every content word of the question the store knows (two or more:
         # "cooked spaghetti comparison") is about what was asked, however the embedding sees it.
         whole = self.keyword.holds_every_known_word(query, ids)
-        return [
+        scored = [
             Passage(
                 p.chunk,
                 p.score + self.keyword_weight * c + WHOLE_MATCH_BONUS * w,
@@ -101,6 +113,10 @@ class HybridRetriever(BaseRetriever):
             )
             for p, c, w in zip(best, coverage, whole, strict=True)
         ]
+        # Rank positions only choose which passages are kept: a passage first in one ranking
+        # and absent from the other can sit below ones both rank middling, though it matches
+        # the question best (on the realistic sets, recall@1 0.71 in fused order, 0.79 so).
+        return sorted(scored, key=lambda p: -p.match)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
