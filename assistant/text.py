@@ -74,7 +74,11 @@ _FUNCTION_WORD_LIST = """
     whom whose this that these those there here they them their it's im i'm i've i'd ive dont
     don't any some just very really also too more most much many else instead other another
     again same such one ones either ok okay please thanks thank get got isn't doesn't won't
-    can't cant isnt doesnt wont aren't whats thats theyre youre theres"""
+    can't cant isnt doesnt wont aren't whats thats theyre youre theres
+    she's shes he's hes she'd he'd we'd they'd you'd i'll you'll youll he'll she'll we'll
+    they'll theyll we've weve you've youve they've theyve wasn't wasnt weren't werent didn't
+    didnt hasn't hasnt haven't havent hadn't hadnt shouldn't shouldnt wouldn't wouldnt
+    couldn't couldnt arent who's whos where's wheres how's hows what's there's here's"""
 FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 # Words of a follow-up that only ask for more of the same: "anything else?", "tell me more".
 _MORE_WORD_LIST = """

@@ -138,6 +138,9 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
         "mattress",
     ]
     assert unmentioned("my chiro's adjustments", lambda w: w != "chiro") == ["chiro"]
+    # A chat's contractions, with or without the apostrophe, name nothing.
+    said = "they found she'd got osteopenia and shes worried, youve seen this?"
+    assert unmentioned(said, lambda w: False) == ["osteopenia"]
     # An "e-bike" is no "bike", and is named as typed, once.
     assert unmentioned("are e-bikes ok for bad knees", lambda w: w != "ebikes") == ["e-bikes"]
     unknown = {"afib", "fib"}
