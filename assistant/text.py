@@ -78,7 +78,7 @@ _FUNCTION_WORD_LIST = """
     she's shes he's hes she'd he'd we'd they'd you'd i'll you'll youll he'll she'll we'll
     they'll theyll we've weve you've youve they've theyve wasn't wasnt weren't werent didn't
     didnt hasn't hasnt haven't havent hadn't hadnt shouldn't shouldnt wouldn't wouldnt
-    couldn't couldnt arent who's whos where's wheres how's hows what's there's here's"""
+    couldn't couldnt arent who's whos where's wheres how's hows what's there's here's mine"""
 FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 # Words of a follow-up that only ask for more of the same: "anything else?", "tell me more".
 _MORE_WORD_LIST = """

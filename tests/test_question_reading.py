@@ -390,3 +390,18 @@ def test_the_clause_that_asks_searches_too_unless_the_question_is_a_follow_up(
     history = [("why isn't my piriformis stretch working?", "…")]
     assistant.answer("and my hamstrings, which stretch should i do for those", history)
     assert searched[-1] is None
+    # With an LLM every turn after the first is rewritten; a story that is no follow-up still
+    # searches with its clause.
+    monkeypatch.setattr(assistant, "condense", lambda question, history: question + " please")
+    assistant.answer(story, history)
+    assert searched[-1] == "which hip muscles matter"
+
+
+def test_an_it_that_stands_for_the_story_keeps_its_subject():
+    clause = asked_of("pulled my hamstring playing football, will it heal if i rest")
+    assert clause.endswith("hamstring")
+    assert asked_of("sciatica flares at my desk, is it worse when i sit").endswith("flares")
+    # The "it" of "is it normal for … to" and "is it true that" stands for nothing.
+    assert asked_of("my back clicks, is it normal for my back to click") == (
+        "is it normal for my back to click"
+    )

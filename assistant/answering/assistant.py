@@ -196,13 +196,15 @@ class Assistant:
     def retrieve(self, question: str, history: History = ()) -> list[Passage]:
         """The passages the answer is built from, best first."""
         own = self._own_words(question)
-        return self._search(own, self._with_topic(own, history))
+        return self._search(question, own, self._with_topic(own, history), history)
 
-    def _search(self, own: str, alone: str) -> list[Passage]:
-        """Passages for the standalone question `alone`; for a question that stands alone and
-        tells something before it asks, the clause that asks searches too."""
-        asking = asked_of(own) if alone == own else None
-        return self.retriever.passages(alone, asking)
+    def _search(self, question: str, own: str, alone: str, history: History) -> list[Passage]:
+        """Passages for the standalone question `alone`; for a question that is no follow-up
+        and tells something before it asks, the clause that asks (in `own`, the listener's
+        words) searches too. A follow-up's clause alone would lose the chat's topic."""
+        names = self.retriever.keyword.names_a_subject
+        follow_up = carry_topic(question.strip(), history, names) != question.strip()
+        return self.retriever.passages(alone, None if follow_up else asked_of(own))
 
     def _prepare(self, question: str, history: History) -> Answer | tuple:
         """An answer that needs no answerer (a problem, a red flag), or what the answerer gets
@@ -224,7 +226,7 @@ class Assistant:
             return urgent_answer()
         own = self._own_words(question)
         alone = self._with_topic(own, history)
-        passages = self._search(own, alone)
+        passages = self._search(question, own, alone, history)
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []

@@ -82,10 +82,12 @@ def _asking_span(spaced: str) -> tuple[int, int] | None:
 
 
 # A clause that points back ("how do i make them stop") says nothing of its subject by itself;
-# the "it" of "is it ok to run…" points at nothing.
+# the "it" of "is it ok to run…", "is it true that…" or "is it normal for my back to…" points at
+# nothing ("will it heal if i rest" and "is it worse when i sit" do point back).
 _POINTS_BACK = re.compile(r"\b(?:it|that|them|they|this|these|those)\b", re.I)
 DUMMY_IT = re.compile(
-    r"\b(?:(?:is|was|isn'?t|will|would) it|it'?s) \w+ (?:to|that|if|for|when)\b", re.I
+    r"\b(?:(?:is|was|isn['’]?t|will|would) it|it['’]?s) \w+ (?:to|that|for (?:\w+ ){1,3}to)\b",
+    re.I,
 )
 SUBJECT_WORDS = 2  # words of what the pointing clause stands for, added to it
 

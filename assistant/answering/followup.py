@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answering.condense import DUMMY_IT
-from assistant.answering.word_kinds import names_a_thing
+from assistant.answering.word_kinds import names_a_thing, only_an_adverb
 from assistant.prompts import CANNOT_ANSWER, CONDENSE_PROMPT, CONDENSE_TEMPLATE
 from assistant.text import ASKS_FOR_MORE, FUNCTION_WORDS, VAGUE_WORDS, terms
 
@@ -34,7 +34,10 @@ _CONTINUES = re.compile(
 _POINTS_BACK = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|those|these|mine)\b")
 # The same, less "they": a listener's "they" is as often the doctors ("what do they try before
 # a knee replacement") as something said before.
-_STANDS_FOR = re.compile(r"\b(?:it|its|it's|that|this|them|those|these|mine)\b")
+_STANDS_FOR = re.compile(r"\b(?:it|its|it's|that|this|them|those|these|mine)\b", re.I)
+# Before a word that names a thing these point at it, not back: "these exercises", "i heard
+# that turmeric helps", "this morning".
+_DETERMINERS = frozenset({"this", "that", "these", "those"})
 # Turns a follow-up carries at most: the topic's own question and the latest follow-ups (a
 # fourth "what else?" is still about the question that started the topic).
 MAX_TOPIC_TURNS = 3
@@ -54,31 +57,47 @@ def content_words(text: str) -> list[str]:
 def is_followup(question: str, specific: Callable[[str], bool] | None = None) -> bool:
     """Whether `question` leans on an earlier turn: it says nearly nothing of its own ("why?"),
     refers back or continues and says little, or (given `specific`, which tells a word that
-    names a subject from an ordinary one) is a few words that name no subject of their own."""
+    names a subject from an ordinary one) names no subject of its own and is a few words, or
+    has a pronoun with no word before it to stand for ("will it go away for good though?")."""
+    question = question.replace("’", "'")  # a phone's apostrophe
     own = content_words(question)
     if len(own) <= 1:
         return True
     lowered = question.lower()
-    if len(own) <= MAX_POINTING_WORDS and _points_outside(lowered):
-        return True
-    named = [w for w in own if w not in VAGUE_WORDS]  # "what can go wrong" names nothing
+    # "what can go wrong" names nothing, nor does "ever" or "though".
+    named = [w for w in own if w not in VAGUE_WORDS and not only_an_adverb(w)]
     names_none = specific is not None and not any(map(specific, named))
+    if len(own) <= MAX_POINTING_WORDS:
+        pronoun = _pronoun_with_nothing_before(question)
+        # "mine" stands for something said before whatever follows it.
+        if pronoun == "mine" or (pronoun and names_none):
+            return True
     if _REFERS.search(lowered) or _CONTINUES.search(lowered):
         # "Is it bad to stretch my hamstrings?" leans only in form: it names its subject.
         return len(own) <= MAX_BARE_WORDS or (len(own) <= MAX_CONTENT_WORDS and names_none)
     return len(own) <= MAX_BARE_WORDS and names_none
 
 
-def _points_outside(lowered: str) -> bool:
-    """Whether the question's first pronoun has no word before it that it could stand for:
-    "will it go away for good though?" points at the chat, "osteoporosis symptoms? does it
-    hurt" and "changes that help neuropathy" at their own words, "is it ok to…" at nothing."""
-    text = DUMMY_IT.sub(" ", lowered)
-    pronoun = _STANDS_FOR.search(text)
-    if pronoun is None:
-        return False
-    before = [w for w in content_words(text[: pronoun.start()]) if w not in VAGUE_WORDS]
-    return not any(map(names_a_thing, before))
+def _pronoun_with_nothing_before(question: str) -> str | None:
+    """The question's first pronoun, lower-cased, when no word before it could be what it
+    stands for: "will it go away for good though?" points at the chat; "osteoporosis
+    symptoms? does it hurt" and "changes that help neuropathy" at their own words; "is it ok
+    to…" at nothing; "these exercises" and "IT band" hold no pronoun."""
+    text = DUMMY_IT.sub(" ", question)
+    for found in _STANDS_FOR.finditer(text):
+        word = found[0].lower()
+        after = content_words(text[found.end() :])[:1]
+        if found[0] == "IT" or (
+            word in _DETERMINERS
+            and after
+            and after[0] not in VAGUE_WORDS
+            and names_a_thing(after[0])
+            and text[found.end() :].lstrip()[:1].isalnum()  # "that, and…" ends the phrase
+        ):
+            continue
+        before = [w for w in content_words(text[: found.start()]) if w not in VAGUE_WORDS]
+        return None if any(map(names_a_thing, before)) else word
+    return None
 
 
 def _points_back(question: str) -> bool:
@@ -135,14 +154,13 @@ def topic_query(
     if not topic or not is_followup(question, specific):
         return question
     opening = topic[0].strip()
-    added: list[str] = []
-    for later in topic[1:]:
-        said = set(content_words(opening)) | set(added)
-        added += [
-            w
-            for w in content_words(later)
-            if w not in VAGUE_WORDS and w not in said and names_a_thing(w)
-        ]
+    said = set(content_words(opening))
+    added = [
+        w
+        for later in topic[1:]
+        for w in content_words(later)
+        if w not in VAGUE_WORDS and names_a_thing(w) and not (w in said or said.add(w))
+    ]
     return " ".join([opening, *added, question.strip()])
 
 

@@ -62,6 +62,12 @@ def names_a_thing(word: str, next_word: str = "") -> bool:
     return word.endswith("ing") and next_word not in _OBJECTS
 
 
+def only_an_adverb(word: str) -> bool:
+    """Whether English knows `word` only as an adverb ("though", "ever", "usually"): it says
+    how, never what."""
+    return set(_kinds(word)) == {"ADV"}
+
+
 def is_english(word: str) -> bool:
     """Whether English knows `word` in any word class ("HURTS" does; "ACL" does not)."""
     return bool(_kinds(word.lower().strip("?!.,")))

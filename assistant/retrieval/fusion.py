@@ -18,12 +18,14 @@ def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
     return sorted(score, key=lambda item: -score[item])
 
 
-def collapse(passages: list[Passage]) -> list[Passage]:
+def collapse(passages: list[Passage], limit: int | None = None) -> list[Passage]:
     """Drop passages that overlap or repeat a better-ranked one (chunks overlap by a sentence,
-    and a corpus may hold the same text twice)."""
+    and a corpus may hold the same text twice), keeping at most `limit`."""
     kept: list[Passage] = []
     words: list[set[str]] = []
     for p in passages:
+        if len(kept) == limit:
+            break
         mine = set(re.findall(r"\w+", p.chunk.text.lower()))
         if any(_overlaps(p.chunk, q.chunk) for q in kept) or any(
             _jaccard(mine, other) >= DUPLICATE_JACCARD for other in words

@@ -68,7 +68,7 @@ class HybridRetriever(BaseRetriever):
         wanted = max(self.candidates, self.k)
         if self.mode == "dense":
             dense = self.store.query(vector.tolist(), min(wanted, self.store.count()))
-            return collapse(dense)[: self.k]
+            return collapse(dense, self.k)
         # Counting a large Chroma collection costs milliseconds: the index's freshness check
         # is the one count per question.
         self.keyword.refresh()
@@ -88,7 +88,7 @@ class HybridRetriever(BaseRetriever):
         for chunk, _ in keyword:  # keyword-only hits: cosine filled in below, if they are kept
             by_id.setdefault(chunk.chunk_id, Passage(chunk, float("nan")))
         order = fuse(rankings, self.rrf_k)
-        best = collapse([by_id[i] for i in order])[: self.k]
+        best = collapse([by_id[i] for i in order], self.k)
         missing = [p.chunk.chunk_id for p in best if math.isnan(p.score)]
         if missing:  # keyword-only hits: their stored vectors, so nothing is encoded here
             stored = self.store.vectors(missing)
