@@ -141,6 +141,11 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
     # A chat's contractions, with or without the apostrophe, name nothing.
     said = "they found she'd got osteopenia and shes worried, youve seen this?"
     assert unmentioned(said, lambda w: False) == ["osteopenia"]
+    # Nor does who the listener asks for ("my nan"), any more than their GP.
+    assert unmentioned("my nan and my GP swear by copper bracelets", lambda w: False) == [
+        "copper",
+        "bracelets",
+    ]
     # An "e-bike" is no "bike", and is named as typed, once.
     assert unmentioned("are e-bikes ok for bad knees", lambda w: w != "ebikes") == ["e-bikes"]
     unknown = {"afib", "fib"}
@@ -322,10 +327,13 @@ def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
         "Knee care\n\nA physical therapist can help. Cartilage covers the ends of bones. "
         "Edema is swelling; a pediatrician sees children with tumors. Kneeling hurts when "
         "confused; canes help. See the section on cells. Rest for ten minutes. Sciatica hurts. "
-        "An X-ray shows bones.\n",
+        "An X-ray shows bones. Practicing balance on a walker helps; acetaminophen eases pain; "
+        "the immune defense.\n",
     )
-    for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge", "mins"):
+    british = ("practising", "zimmer", "paracetamol", "defence")
+    for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge", "mins", *british):
         assert index.knows(word), word
+    assert not index.knows("fence")
     assert not index.knows("osteopath") and not index.knows("cortisone")
     assert index.spelled("my paediatrician says oedema, is cartlidge ok") == (
         "my pediatrician says edema, is cartilage ok"

@@ -53,6 +53,8 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
         if len(found) == MAX_NAMED:
             break  # a long question of made-up words costs no more than a short one
         w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
+        if w.upper() in NAMES_NOTHING:  # "my nan swears by…" asks about something else
+            continue
         if len(w) >= 3 and not w.isdigit() and subject_word(w, after.get(w, "")) and not known(w):
             found.append(_as_typed(w, asked))
     return found

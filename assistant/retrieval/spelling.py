@@ -28,15 +28,22 @@ SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "wks": ("weeks",),
     "yrs": ("years",),
     "appt": ("appointment",),
+    # British names for what American pages call otherwise.
+    "paracetamol": ("acetaminophen",),
+    "zimmer": ("walker",),
 }
 _ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
 MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
 # British spellings made American (MedlinePlus and most health sites write American English,
 # many listeners do not), by the parts of words that are spelt otherwise: "paediatrician",
 # "haemorrhage", "anaesthetic", "oedema", "oestrogen", "diarrhoea", "foetus", "tumours",
-# "centre", "fibre", "immobilised", "paralysed", "programme". Tied to those parts, so
-# "canoes", "heroes" or "mangoes" are never read as "canes", "heres" or "manges".
+# "centre", "fibre", "immobilised", "paralysed", "programme", "practising", "defence",
+# "manoeuvre". Tied to those parts, so "canoes", "heroes" or "mangoes" are never read as
+# "canes", "heres" or "manges", nor "fence" or "silence" changed.
 _AMERICAN = (
+    (re.compile(r"^practis(?=e$|es$|ed$|ing$)"), "practic"),  # before "ise" becomes "ize"
+    (re.compile(r"^(?=licen|defen|offen|preten)(\w+)ce(?=s?$)"), r"\1se"),
+    (re.compile(r"^manoeuvre|^manoeuvr(?=ing$)"), "maneuver"),
     (re.compile(r"paed"), "ped"),
     (re.compile(r"aem"), "em"),
     (re.compile(r"(?<=an)aes|(?<=^c)aes|^aes"), "es"),
