@@ -196,11 +196,7 @@ def _answer_figures(case: Case, reply: Answer, previous: str | None, store) -> d
     figures: dict = {}
     answered = not reply.refused and not reply.urgent
     if case.kind == "answerable" and case.has_target:
-        first = reply.sources[0] if answered and reply.sources else None
-        figures["first_expected"] = bool(first) and (
-            _matches(case, first.source_id, first.quote)
-            or _matches(case, first.source_id, _chunk_text(store, first))
-        )
+        figures["first_expected"] = first_excerpt_expected(case, reply, store)
     if case.kind == "answerable" and case.key_phrases:
         said = normalize_space(plain(reply.text)).lower() if answered else ""
         figures["key_phrase"] = any(normalize_space(k).lower() in said for k in case.key_phrases)
@@ -209,6 +205,17 @@ def _answer_figures(case: Case, reply: Answer, previous: str | None, store) -> d
         said = split_sentences(plain(strip_markers(reply.text))) if answered else []
         figures["novel"] = any(_key(s) not in before for s in said)
     return figures
+
+
+def first_excerpt_expected(case: Case, reply: Answer, store) -> bool:
+    """Whether an answer's first excerpt (not a refusal's or the urgent message's) quotes a
+    passage `case` expects."""
+    if reply.refused or reply.urgent or not reply.sources:
+        return False
+    first = reply.sources[0]
+    return _matches(case, first.source_id, first.quote) or _matches(
+        case, first.source_id, _chunk_text(store, first)
+    )
 
 
 def _key(sentence: str) -> str:
