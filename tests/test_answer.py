@@ -13,7 +13,7 @@ from conftest import ARTICLE_TITLE
 
 from assistant import markup
 from assistant.answering import excerpts, extractive, passage_runs
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.citations import cited_pieces, strip_markers
 from assistant.prompts import ALL_SAID_ABOUT, CANNOT_ANSWER
 from assistant.records import Chunk, Passage
@@ -853,3 +853,29 @@ def test_every_passage_retrieval_returns_is_judged(embedder):
     passages = [Passage(c, 0.6) for c in chunks]
     answer = ExtractiveAnswerer(embedder, 0.3)("what exercise should a 70 year old do", passages)
     assert answer.sources[0].source_id == "seniors", answer.text
+
+
+def test_a_follow_up_quotes_its_best_answer_again_when_nothing_new_comes_close(embedder):
+    """New material first, but not at the answer's cost: "will I recover fully?" after an
+    answer that already said "most people recover" quotes that again, caveat and all, before
+    anything new; a bare "what else?" still gets only what the chat has not shown."""
+    outlook = (
+        "With treatment, most people recover from pinched nerve. In some cases, the damage is "
+        "irreversible."
+    )
+    other = "Research programs on pinched nerve study pain in the laboratory."
+    chunks = [
+        Chunk("c0", "outlook", "document", "Pinched nerve outlook", outlook, 0, 0, len(outlook)),
+        Chunk("c1", "other", "document", "Pinched nerve", other, 0, 0, len(other)),
+    ]
+    passages = [Passage(chunks[0], 0.6), Passage(chunks[1], 0.5)]
+    seen = frozenset(sentence_key(s) for s in split_sentences(outlook))
+    answerer = ExtractiveAnswerer(embedder, 0.3)
+    fresh = answerer("will i recover fully from a pinched nerve?", passages)
+    assert fresh.sources[0].source_id == "outlook"
+    again = answerer("will i recover fully from a pinched nerve?", passages, seen)
+    assert again.sources[0].source_id == "outlook"
+    assert "irreversible" in again.sources[0].quote  # quoted whole, not trimmed to what is new
+    # However far behind the new passage is.
+    more = answerer("what else?", [passages[0], Passage(chunks[1], 0.4)], seen)
+    assert [s.source_id for s in more.sources] == ["other"]

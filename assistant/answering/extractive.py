@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.answering import excerpts, passage_runs
 from assistant.answering.condense import asked_of
+from assistant.answering.followup import asks_its_own
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
 from assistant.markup import unmarked
@@ -33,6 +34,10 @@ PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
 SENTENCE_WEIGHT = 0.3  # its best sentence's fit to the question
 HEADING_WEIGHT = 0.2  # a title or section heading that names what was asked says "answer here"
 EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this close to the lead
+# New material first, but not at the answer's cost: a follow-up's best passage is quoted again,
+# though the chat showed it, when every new one answers this much worse ("will I recover
+# fully?" after an answer that said "most people recover").
+REPEAT_MARGIN = 0.05
 # A sentence holding the question's words in the question's order ("what causes fibromyalgia"
 # in "No one knows what causes fibromyalgia") fits it this much better when it holds all its
 # word pairs: the embedding alone ties it with "Fibromyalgia is a disorder that causes…".
@@ -162,15 +167,18 @@ class ExtractiveAnswerer:
         similarity = self._fit(question, [c.sentence for c in candidates], seen)
         headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
         heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
-        judged = [
-            j
-            for j in _judge(relevant, candidates, similarity, heading_fit)
-            if not seen or _says_something_new(found[j.rank], j, seen)
-        ]
+        every = _judge(relevant, candidates, similarity, heading_fit)
+        judged = [j for j in every if not seen or _says_something_new(found[j.rank], j, seen)]
         if not judged:
             return all_said()
+        repeat = bool(seen) and judged[0].score < every[0].score - REPEAT_MARGIN
+        if repeat and asks_its_own(question):
+            judged.insert(0, every[0])
         lead = judged[0]
-        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead, seen)]
+        # Quoted again whole: trimming what the chat showed could drop a caveat ("However, in
+        # some cases, the damage is irreversible").
+        kept = frozenset() if lead is every[0] and repeat else seen
+        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead, kept)]
         sources = {lead.source_id}
         for other in judged[1:]:
             if len(made) >= self.max_excerpts or other.score < lead.score - EXTRA_MARGIN:

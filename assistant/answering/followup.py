@@ -107,13 +107,18 @@ def _points_back(question: str) -> bool:
     )
 
 
+def asks_its_own(question: str) -> bool:
+    """Whether a follow-up asks something of its own ("will I be able to run again?"), not
+    only for more ("what else?", "tell me more")."""
+    return any(w not in ASKS_FOR_MORE for w in content_words(question))
+
+
 def answers_not_to_repeat(question: str, history: History) -> History:
     """The turns whose answers a follow-up should not quote again: all of them for a bare "what
     else?" or "tell me more", which want anything not yet shown; only the last for a follow-up
     that asks something of its own ("will I be able to run again?"), whose answer an older turn
     may have shown."""
-    asks = [w for w in content_words(question) if w not in ASKS_FOR_MORE]
-    return history[-1:] if asks else history
+    return history[-1:] if asks_its_own(question) else history
 
 
 def topic_turns(history: History, specific: Callable[[str], bool] | None = None) -> list[str]:
