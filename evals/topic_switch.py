@@ -33,7 +33,12 @@ SEED = 7  # the same unrelated turn before each question, run after run
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def main(files: tuple[Path, ...]) -> None:
     """Print first-excerpt hits of short standalone questions, alone and after another turn."""
-    cases = [c for f in files for c in load_cases(f) if c.kind == "answerable" and not c.history]
+    cases = [
+        c
+        for f in files
+        for c in load_cases(f)
+        if c.kind == "answerable" and c.has_target and not c.history
+    ]
     short = [c for c in cases if len(c.question.split()) <= MAX_WORDS]
     assistant = Assistant.from_settings(Settings())
     store = assistant.store
@@ -45,7 +50,8 @@ def main(files: tuple[Path, ...]) -> None:
             [
                 c
                 for c in cases
-                if set(c.expected_sources).isdisjoint(case.expected_sources)
+                if c is not case
+                and set(c.expected_sources).isdisjoint(case.expected_sources)
                 and len(c.question.split()) <= MAX_EARLIER_WORDS
             ]
         )

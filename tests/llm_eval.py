@@ -63,9 +63,9 @@ def main(n: int = 20) -> None:
         fallbacks: list[str] = []
         extractive = assistant.answerer.fallback
 
-        def fallback(question, passages, seen=frozenset()):
+        def fallback(question, passages, seen=frozenset(), repeat_best=False):
             fallbacks.append(question)
-            return extractive(question, passages, seen)
+            return extractive(question, passages, seen, repeat_best)
 
         assistant.answerer.fallback = fallback
         kept, shown_example = 0, None

@@ -15,7 +15,7 @@ from assistant import markup
 from assistant.answering import excerpts, extractive, passage_runs
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.citations import cited_pieces, strip_markers
-from assistant.prompts import ALL_SAID_ABOUT, CANNOT_ANSWER
+from assistant.prompts import ALL_SAID, ALL_SAID_ABOUT, CANNOT_ANSWER
 from assistant.records import Chunk, Passage
 from assistant.text import normalize_space, split_sentences
 
@@ -873,9 +873,13 @@ def test_a_follow_up_quotes_its_best_answer_again_when_nothing_new_comes_close(e
     answerer = ExtractiveAnswerer(embedder, 0.3)
     fresh = answerer("will i recover fully from a pinched nerve?", passages)
     assert fresh.sources[0].source_id == "outlook"
-    again = answerer("will i recover fully from a pinched nerve?", passages, seen)
+    again = answerer("will i recover fully from a pinched nerve?", passages, seen, True)
     assert again.sources[0].source_id == "outlook"
     assert "irreversible" in again.sources[0].quote  # quoted whole, not trimmed to what is new
-    # However far behind the new passage is.
+    # Nothing new at all: the best passage again, not "that's all".
+    alone = answerer("will i recover fully from a pinched nerve?", passages[:1], seen, True)
+    assert [s.source_id for s in alone.sources] == ["outlook"]
+    # "what else?" (no repeat_best) gets what is new, however far behind it is, or "that's all".
     more = answerer("what else?", [passages[0], Passage(chunks[1], 0.4)], seen)
     assert [s.source_id for s in more.sources] == ["other"]
+    assert answerer("what else?", passages[:1], seen).text == ALL_SAID

@@ -124,8 +124,10 @@ def test_an_answer_with_bad_citations_lowers_citation_validity(fake_shipped):
         [Citation(1, source_id, "T", None, "Squats heal every back in a week.", "c1")],
     )
 
-    def answerer(question, passages, seen=frozenset()):
-        return invented if "squats" in question else extractive(question, passages, seen)
+    def answerer(question, passages, seen=frozenset(), repeat_best=False):
+        if "squats" in question:
+            return invented
+        return extractive(question, passages, seen, repeat_best)
 
     cases = [
         Case("good", "answerable", "should I stretch my hamstrings?"),

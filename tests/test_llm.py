@@ -57,7 +57,7 @@ def scripted(*replies: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
 
 
-def answerer(model, fallback=lambda q, p, seen=frozenset(): FALLBACK) -> LLMAnswerer:
+def answerer(model, fallback=lambda q, p, seen=frozenset(), again=False: FALLBACK) -> LLMAnswerer:
     return LLMAnswerer(model, fallback, min_relevance=0.33)
 
 
@@ -256,7 +256,9 @@ def test_a_model_that_fails_mid_stream_ends_in_the_extractive_answer(chunks, cap
 
 def test_a_model_that_sends_nothing_within_the_timeout_ends_in_the_extractive_answer(caplog):
     model = BrokenChatModel(stall=True, chunks=["Too late [1]."], release=threading.Event())
-    slow = LLMAnswerer(model, lambda q, p, seen=frozenset(): FALLBACK, 0.33, timeout=0.2)
+    slow = LLMAnswerer(
+        model, lambda q, p, seen=frozenset(), again=False: FALLBACK, 0.33, timeout=0.2
+    )
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="assistant.answering.llm"):
         answer = slow("why?", [HIPS])

@@ -83,8 +83,8 @@ class Fallbacks:
         self.extractive = assistant.answerer.fallback
         assistant.answerer.fallback = self
 
-    def __call__(self, question, passages, seen=frozenset()):
-        answer = self.extractive(question, passages, seen)
+    def __call__(self, question, passages, seen=frozenset(), repeat_best=False):
+        answer = self.extractive(question, passages, seen, repeat_best)
         self.answers.append(answer)
         return answer
 

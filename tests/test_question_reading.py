@@ -141,11 +141,9 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
     # A chat's contractions, with or without the apostrophe, name nothing.
     said = "they found she'd got osteopenia and shes worried, youve seen this?"
     assert unmentioned(said, lambda w: False) == ["osteopenia"]
-    # Nor does who the listener asks for ("my nan"), any more than their GP.
-    assert unmentioned("my nan and my GP swear by copper bracelets", lambda w: False) == [
-        "copper",
-        "bracelets",
-    ]
+    # Nor does who the listener asks for ("my nan", "my nephews"), any more than their GP.
+    asked = "my nan, my nephews and my GP swear by copper bracelets"
+    assert unmentioned(asked, lambda w: False) == ["copper", "bracelets"]
     # An "e-bike" is no "bike", and is named as typed, once.
     assert unmentioned("are e-bikes ok for bad knees", lambda w: w != "ebikes") == ["e-bikes"]
     unknown = {"afib", "fib"}
@@ -330,10 +328,10 @@ def test_a_word_counts_as_known_in_a_listeners_spelling(tmp_path):
         "An X-ray shows bones. Practicing balance on a walker helps; acetaminophen eases pain; "
         "the immune defense.\n",
     )
-    british = ("practising", "zimmer", "paracetamol", "defence")
+    british = ("practising", "paracetamol", "defence")
     for word in ("physio", "oedema", "paediatrician", "tumours", "cartlidge", "mins", *british):
         assert index.knows(word), word
-    assert not index.knows("fence")
+    assert not index.knows("fence") and not index.knows("zimmer")  # a frame, or an implant maker
     assert not index.knows("osteopath") and not index.knows("cortisone")
     assert index.spelled("my paediatrician says oedema, is cartlidge ok") == (
         "my pediatrician says edema, is cartilage ok"

@@ -242,7 +242,7 @@ def test_rate_limit_shows_a_friendly_message_then_lets_the_next_window_in(
 def test_urgent_answer_stands_out(site, page, tmp_path_factory, embedder):
     assistant = hostile_assistant(tmp_path_factory, embedder)
     urgent = Answer(text="Please call emergency services now.", refused=False, urgent=True)
-    alarmed = replace(assistant, answerer=lambda question, passages, seen: urgent)
+    alarmed = replace(assistant, answerer=lambda question, passages, seen, repeat_best: urgent)
     feedback = FeedbackStore(tmp_path_factory.mktemp("urgent") / "feedback.sqlite3")
     with serve_app(build_app(alarmed, feedback, without_gradio(alarmed.settings))) as url:
         page.goto(url + "/")

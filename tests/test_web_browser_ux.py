@@ -374,7 +374,7 @@ def test_an_episode_moment_plays_in_place(site, context, tmp_path_factory, embed
         )
         assistant = replace(
             hostile_assistant(tmp_path_factory, embedder),
-            answerer=lambda question, passages, seen: reply,
+            answerer=lambda question, passages, seen, repeat_best: reply,
         )
         feedback = FeedbackStore(tmp_path_factory.mktemp("media") / "feedback.sqlite3")
         with serve_app(build_app(assistant, feedback)) as url:

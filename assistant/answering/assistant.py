@@ -14,6 +14,7 @@ from assistant.answering.condense import asked_of, condense
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.answering.followup import (
     answers_not_to_repeat,
+    asks_its_own,
     carry_topic,
     one_line,
     rewrite_with_llm,
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 # The seam where an LLM answerer plugs in: anything that turns the question, its passages and
 # the sentences earlier answers quoted into an Answer. One with a `stream(...)` method of the
 # same arguments streams through it.
-Answerer = Callable[[str, list[Passage], frozenset[str]], Answer]
+Answerer = Callable[[str, list[Passage], frozenset[str], bool], Answer]
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 # Turns a follow-up into a standalone question, given the chat so far.
 Condenser = Callable[[str, History], str]
@@ -208,7 +209,8 @@ class Assistant:
 
     def _prepare(self, question: str, history: History) -> Answer | tuple:
         """An answer that needs no answerer (a problem, a red flag), or what the answerer gets
-        (the query, the passages, the sentences earlier answers quoted), the question's words
+        (the query, the passages, the sentences earlier answers quoted, whether the best passage
+        may be quoted again), the question's words
         the store never mentions (for the "nearest it covers" label) and, for a follow-up, the
         questions of the chat's topic (for "that's all the podcast says about…")."""
         problem = check_question(question, self.settings.max_question_chars)
@@ -241,7 +243,10 @@ class Assistant:
             else frozenset()
         )
         topic = topic_turns(history, keyword.names_a_subject) if seen else []
-        return query, passages, seen, unmentioned, topic
+        # Decided on what the listener typed: with an LLM the query is the rewrite, which
+        # always names a subject, even of a bare "what else?".
+        repeat_best = bool(seen) and asks_its_own(question)
+        return query, passages, seen, repeat_best, unmentioned, topic
 
     def _unanswered(self, question: str) -> Callable[[Answer], list[str]]:
         """What `question` asks that an answer never names: an abbreviation ("ACL"), or every

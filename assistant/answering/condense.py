@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from wordfreq import zipf_frequency
 
-from assistant.answering.word_kinds import NAMES_NOTHING, subject_word
+from assistant.answering.word_kinds import names_nothing, subject_word
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 LONG_WORDS = 30  # a question longer than this is a story to condense
@@ -121,7 +121,7 @@ def _subject_words(text: str, own: set[str]) -> list[str]:
             or w in STOPWORDS
             or w in own
             or w in subjects
-            or w.upper() in NAMES_NOTHING  # "my GP says": who the listener sees, not a subject
+            or names_nothing(w)  # "my GP says": who the listener sees, not a subject
             or any(c.isdigit() for c in w)  # "5k", "2mm": a measure, not a subject
         ):
             continue

@@ -22,6 +22,7 @@ from assistant.answering.word_kinds import (
     everyday,
     forms,
     is_english,
+    names_nothing,
     subject_word,
 )
 from assistant.retrieval.spelling import SHORT_FORMS
@@ -53,7 +54,7 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
         if len(found) == MAX_NAMED:
             break  # a long question of made-up words costs no more than a short one
         w = w.removesuffix("'s")  # "my chiro's adjustments" names the chiro
-        if w.upper() in NAMES_NOTHING:  # "my nan swears by…" asks about something else
+        if names_nothing(w):  # "my nan swears by…" asks about something else
             continue
         if len(w) >= 3 and not w.isdigit() and subject_word(w, after.get(w, "")) and not known(w):
             found.append(_as_typed(w, asked))
@@ -114,7 +115,7 @@ def _subjects(asked: str) -> list[str]:
     found: list[str] = []
     for before, w, after in zip(["", *words[:-1]], words, [*words[1:], ""], strict=True):
         w = w.removesuffix("'s")
-        if w in _DROP or w in found or w.upper() in NAMES_NOTHING:
+        if w in _DROP or w in found or names_nothing(w):
             continue
         if any(everyday(meant) for meant in SHORT_FORMS.get(w, ())):
             continue

@@ -10,7 +10,6 @@ import numpy as np
 
 from assistant.answering import excerpts, passage_runs
 from assistant.answering.condense import asked_of
-from assistant.answering.followup import asks_its_own
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
 from assistant.markup import unmarked
@@ -133,12 +132,18 @@ class ExtractiveAnswerer:
         return np.stack([found[s] for s in sentences])
 
     def __call__(
-        self, question: str, passages: list[Passage], seen: frozenset[str] = frozenset()
+        self,
+        question: str,
+        passages: list[Passage],
+        seen: frozenset[str] = frozenset(),
+        repeat_best: bool = False,
     ) -> Answer:
         """An answer quoting `passages` as excerpts, best answer first, or the refusal when none
         is relevant enough. `seen` holds sentences earlier answers quoted (normalised by
         `sentence_key`): they count for less, and an excerpt that would only repeat them is
-        left out; when nothing new is left, the answer says so."""
+        left out; when nothing new is left, the answer says so. With `repeat_best` (a follow-up
+        that asks something of its own) the best passage is quoted again, whole, when nothing
+        new answers nearly as well."""
         relevant = [p for p in passages if p.score >= self.min_relevance]
         if self.following is not None:
             relevant = passage_runs.runs_joined(relevant, self.following)
@@ -146,39 +151,24 @@ class ExtractiveAnswerer:
         if not relevant:
             return refusal()
         found = [excerpts.units(p.chunk) for p in relevant]
-        candidates = [
-            _Candidate(rank, i, unit.text)
-            for rank, units in enumerate(found)
-            for i, unit in enumerate(units)
-            if not unit.heading
-            and len(unit.text.split()) >= MIN_WORDS
-            # A question in the source (a host's, in a Q&A) reads like the listener's, but the
-            # answer is what follows it.
-            and not unit.text.rstrip().endswith("?")
-            # A reference ("- Genetic Testing Registry: Ankylosing spondylitis") names where to
-            # read more; it answers nothing.
-            and not _REFERENCE.match(unit.text)
-        ]
+        candidates = _candidates(found)
         if not candidates:
             return refusal()
-        if seen and all(sentence_key(c.sentence) in seen for c in candidates):
+        if seen and not repeat_best and all(sentence_key(c.sentence) in seen for c in candidates):
             return all_said()
         candidates = self._shortlist(question, candidates, relevant)
         similarity = self._fit(question, [c.sentence for c in candidates], seen)
         headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
         heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
         every = _judge(relevant, candidates, similarity, heading_fit)
-        judged = [j for j in every if not seen or _says_something_new(found[j.rank], j, seen)]
+        judged, again = _new_first(every, found, seen, repeat_best)
         if not judged:
             return all_said()
-        repeat = bool(seen) and judged[0].score < every[0].score - REPEAT_MARGIN
-        if repeat and asks_its_own(question):
-            judged.insert(0, every[0])
         lead = judged[0]
         # Quoted again whole: trimming what the chat showed could drop a caveat ("However, in
         # some cases, the damage is irreversible").
-        kept = frozenset() if lead is every[0] and repeat else seen
-        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead, kept)]
+        lead_seen = frozenset() if again else seen
+        made = [self._excerpt(relevant[lead.rank], found[lead.rank], lead, lead_seen)]
         sources = {lead.source_id}
         for other in judged[1:]:
             if len(made) >= self.max_excerpts or other.score < lead.score - EXTRA_MARGIN:
@@ -242,6 +232,38 @@ class _Judged:
     score: float
     best: int
     marked: set[int]
+
+
+def _candidates(found: list[list]) -> list[_Candidate]:
+    """The units of each passage (`found`, by rank) that can be judged the answer."""
+    return [
+        _Candidate(rank, i, unit.text)
+        for rank, units in enumerate(found)
+        for i, unit in enumerate(units)
+        if not unit.heading
+        and len(unit.text.split()) >= MIN_WORDS
+        # A question in the source (a host's, in a Q&A) reads like the listener's, but the
+        # answer is what follows it.
+        and not unit.text.rstrip().endswith("?")
+        # A reference ("- Genetic Testing Registry: Ankylosing spondylitis") names where to
+        # read more; it answers nothing.
+        and not _REFERENCE.match(unit.text)
+    ]
+
+
+def _new_first(
+    every: list["_Judged"], found: list[list], seen: frozenset[str], repeat_best: bool
+) -> tuple[list["_Judged"], bool]:
+    """The judged passages that say something the chat has not shown, best first, and whether
+    the best of all leads again before them (`repeat_best`, and none new comes within
+    REPEAT_MARGIN of it)."""
+    judged = [j for j in every if not seen or _says_something_new(found[j.rank], j, seen)]
+    again = (
+        repeat_best
+        and bool(every)
+        and (not judged or judged[0].score < every[0].score - REPEAT_MARGIN)
+    )
+    return ([every[0], *judged] if again else judged), again
 
 
 def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:

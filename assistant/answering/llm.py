@@ -142,7 +142,7 @@ class LLMAnswerer:
     def __init__(
         self,
         model: BaseChatModel,
-        fallback: Callable[[str, list[Passage]], Answer],
+        fallback: Callable[[str, list[Passage], frozenset[str], bool], Answer],
         min_relevance: float,
         max_passages: int = 5,
         timeout: float = 30.0,
@@ -156,19 +156,28 @@ class LLMAnswerer:
         self.max_passages = max_passages
 
     def __call__(
-        self, question: str, passages: list[Passage], seen: frozenset[str] = frozenset()
+        self,
+        question: str,
+        passages: list[Passage],
+        seen: frozenset[str] = frozenset(),
+        repeat_best: bool = False,
     ) -> Answer:
         """The final, post-checked answer."""
         answer = refusal()
-        for answer in self.stream(question, passages, seen):  # noqa: B007 (the last one is final)
+        for answer in self.stream(question, passages, seen, repeat_best):  # noqa: B007
             pass
         return answer
 
     def stream(
-        self, question: str, passages: list[Passage], seen: frozenset[str] = frozenset()
+        self,
+        question: str,
+        passages: list[Passage],
+        seen: frozenset[str] = frozenset(),
+        repeat_best: bool = False,
     ) -> Iterator[Answer]:
         """Growing answers, a checked sentence at a time; the last one is final. Passages that
-        earlier answers already quoted (`seen`) go last: new material first."""
+        earlier answers already quoted (`seen`) go last: new material first. `repeat_best` is
+        for the extractive fallback (see `ExtractiveAnswerer`)."""
         relevant = [p for p in passages if p.score >= self.min_relevance][: self.max_passages]
         relevant.sort(key=lambda p: _already_quoted(p, seen))
         if not relevant:  # the model is never asked what the podcast doesn't cover
@@ -193,7 +202,7 @@ class LLMAnswerer:
             log.warning(
                 "the chat model failed (%s: %s); answering extractively", type(exc).__name__, exc
             )
-            yield self.fallback(question, relevant, seen)
+            yield self.fallback(question, relevant, seen, repeat_best)
             return
         if CANNOT_ANSWER[:40] in normalize_space(text):
             yield refusal()
@@ -201,7 +210,7 @@ class LLMAnswerer:
         final = post_check(text, relevant)
         if final is None:
             log.info("the chat model's answer failed the post-check; answering extractively")
-            final = self.fallback(question, relevant, seen)
+            final = self.fallback(question, relevant, seen, repeat_best)
         yield final
 
 

@@ -20,11 +20,18 @@ _LOADING = threading.Lock()
 _NAMES_NOTHING_LIST = """
     OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG IM TV PC UK USA PM AM DIY
     KG MG ML CM MM KM LB LBS GP PT DR OT ER
-    MUM MOM DAD NAN NANA GRAN GRANNY GRANDMA GRANDAD GRANDPA HUBBY NEPHEW NIECE MATE"""
+    MUM MOM DAD NAN NANA GRAN GRANNY GRANDMA GRANDAD GRANDPA HUBBY NEPHEW NIECE MATE
+    GRANDKID GRANDSON GRANDDAUGHTER GRANDCHILD GRANDCHILDREN"""
 NAMES_NOTHING = frozenset(_NAMES_NOTHING_LIST.split())
 # Not "this" or "that": in "is this hereditary?" they stand for a thing, not before one.
 _DETERMINER_LIST = "a an the my your his her their our another"
 _DETERMINERS = frozenset(_DETERMINER_LIST.split())
+
+
+def names_nothing(word: str) -> bool:
+    """Whether `word` is one of `NAMES_NOTHING`, in any case, one or many ("my nephews")."""
+    upper = word.upper()
+    return upper in NAMES_NOTHING or upper.removesuffix("S") in NAMES_NOTHING
 
 
 def everyday(word: str) -> bool:

@@ -28,9 +28,8 @@ SHORT_FORMS: dict[str, tuple[str, ...]] = {
     "wks": ("weeks",),
     "yrs": ("years",),
     "appt": ("appointment",),
-    # British names for what American pages call otherwise.
+    # A British name for what American pages call otherwise.
     "paracetamol": ("acetaminophen",),
-    "zimmer": ("walker",),
 }
 _ENDINGS = ("s", "es", "d", "ed", "r", "er", "st", "est", "n", "en", "ing", "y", "ly")
 MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "bus")
@@ -43,7 +42,8 @@ MIN_BASE = 4  # letters left once an ending is taken off ("safe", not "bu" of "b
 _AMERICAN = (
     (re.compile(r"^practis(?=e$|es$|ed$|ing$)"), "practic"),  # before "ise" becomes "ize"
     (re.compile(r"^(?=licen|defen|offen|preten)(\w+)ce(?=s?$)"), r"\1se"),
-    (re.compile(r"^manoeuvre|^manoeuvr(?=ing$)"), "maneuver"),
+    (re.compile(r"^manoeuvred$"), "maneuvered"),
+    (re.compile(r"^manoeuvre(?=s?$)|^manoeuvr(?=ing$)"), "maneuver"),
     (re.compile(r"paed"), "ped"),
     (re.compile(r"aem"), "em"),
     (re.compile(r"(?<=an)aes|(?<=^c)aes|^aes"), "es"),
