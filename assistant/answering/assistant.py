@@ -43,9 +43,9 @@ from assistant.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-# The seam where an LLM answerer plugs in: anything that turns the question, its passages and
-# the sentences earlier answers quoted into an Answer. One with a `stream(...)` method of the
-# same arguments streams through it.
+# The seam where an LLM answerer plugs in: anything that turns the question, its passages, the
+# sentences earlier answers quoted and whether the best passage may be quoted again into an
+# Answer. One with a `stream(...)` method of the same arguments streams through it.
 Answerer = Callable[[str, list[Passage], frozenset[str], bool], Answer]
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 # Turns a follow-up into a standalone question, given the chat so far.
@@ -197,14 +197,14 @@ class Assistant:
     def retrieve(self, question: str, history: History = ()) -> list[Passage]:
         """The passages the answer is built from, best first."""
         own = self._own_words(question)
-        return self._search(question, own, self._with_topic(own, history), history)
+        names = self.retriever.keyword.names_a_subject
+        follow_up = carry_topic(question.strip(), history, names) != question.strip()
+        return self._search(own, self._with_topic(own, history), follow_up)
 
-    def _search(self, question: str, own: str, alone: str, history: History) -> list[Passage]:
+    def _search(self, own: str, alone: str, follow_up: bool) -> list[Passage]:
         """Passages for the standalone question `alone`; for a question that is no follow-up
         and tells something before it asks, the clause that asks (in `own`, the listener's
         words) searches too. A follow-up's clause alone would lose the chat's topic."""
-        names = self.retriever.keyword.names_a_subject
-        follow_up = carry_topic(question.strip(), history, names) != question.strip()
         return self.retriever.passages(alone, None if follow_up else asked_of(own))
 
     def _prepare(self, question: str, history: History) -> Answer | tuple:
@@ -228,7 +228,7 @@ class Assistant:
             return urgent_answer()
         own = self._own_words(question)
         alone = self._with_topic(own, history)
-        passages = self._search(question, own, alone, history)
+        passages = self._search(own, alone, carried != question.strip())
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
