@@ -49,6 +49,18 @@ def test_a_pronoun_with_nothing_before_it_leans_on_the_chat(question):
 
 
 @pytest.mark.parametrize(
+    "question", ["surgery ever needed?", "really that bad though?", "exercises at all?"]
+)
+def test_a_few_words_naming_no_subject_lean_on_the_chat_whatever_adverbs_they_add(question):
+    """Adverbs ("ever", "really", "at all") name nothing: two words of the store's lean."""
+    assert is_followup(question, RARE)
+
+
+def test_a_few_words_with_a_subject_of_their_own_stand_alone():
+    assert not is_followup("sciatica ever curable?", RARE)
+
+
+@pytest.mark.parametrize(
     "question",
     [
         # "these", "that", "this" before a word that names a thing point at it.

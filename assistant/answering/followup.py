@@ -42,7 +42,9 @@ _DETERMINERS = frozenset({"this", "that", "these", "those"})
 # fourth "what else?" is still about the question that started the topic).
 MAX_TOPIC_TURNS = 3
 MAX_CONTENT_WORDS = 3  # a question that refers back but says more than this stands alone
-MAX_BARE_WORDS = 2  # "what can go wrong": this few words and no subject of its own lean too
+# "what can go wrong", "surgery ever needed?": this few words that name something (adverbs
+# don't) and no subject of their own lean on the chat too.
+MAX_BARE_WORDS = 2
 # A question whose pronoun has nothing before it to stand for ("will it go away for good
 # though?") leans on the chat up to this many content words; longer, it tells its own story.
 MAX_POINTING_WORDS = 6
@@ -75,7 +77,7 @@ def is_followup(question: str, specific: Callable[[str], bool] | None = None) ->
     if _REFERS.search(lowered) or _CONTINUES.search(lowered):
         # "Is it bad to stretch my hamstrings?" leans only in form: it names its subject.
         return len(own) <= MAX_BARE_WORDS or (len(own) <= MAX_CONTENT_WORDS and names_none)
-    return len(own) <= MAX_BARE_WORDS and names_none
+    return len(named) <= MAX_BARE_WORDS and names_none
 
 
 def _pronoun_with_nothing_before(question: str) -> str | None:
