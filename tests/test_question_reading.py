@@ -362,7 +362,7 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
         tmp_path,
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
         "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe. Bend "
-        "your knees. Metal plates at the station.\n",
+        "your knees. Metal plates at the station. It is likely to help.\n",
     )
     assert index.knows("discectomy") and index.knows("piriformis")
     assert index.knows("dicsectomy")  # two letters swapped in a long word
@@ -372,6 +372,8 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert not index.knows("stitch") and not index.knows("pill")  # English words of their own
     assert index.knows("safer") and index.knows("butt")
     assert index.knows("bendy")  # a form of "bend"
+    # A swap in a short word whose stem is shorter still: "likley" is "likely" (stem "like").
+    assert index.knows("likley") and not index.knows("lirkly")  # one swap; two edits
     # Spelling correction fixes typos only: English words are left as typed.
     assert index.spelled("piriformus and pilates, statins") == "piriformis and pilates, statins"
 

@@ -52,6 +52,12 @@ def _swapped(word: str, known: list[str]) -> tuple | None:
     return None
 
 
+def _swap_of_a_word(word: str, known: list[str]) -> bool:
+    """Whether `word` is a word of `known` with two neighbouring letters swapped."""
+    found = process.extractOne(word, known, scorer=OSA.distance, score_cutoff=1)
+    return found is not None and Levenshtein.distance(word, found[0]) == 2
+
+
 def _cased(spelt: str, typed: str) -> str:
     """The store's spelling of a word, capitalised as the listener typed it."""
     return spelt.capitalize() if typed[:1].isupper() else spelt
@@ -224,12 +230,17 @@ class KeywordIndex:
         stems = terms(word)
         if not stems or len(stems[0]) < TYPO_WORD or zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
             return False
+        snap = self._built()
         found = process.extractOne(
-            stems[0], self._built().vocabulary, scorer=OSA.distance, score_cutoff=_edits(stems[0])
+            stems[0], snap.vocabulary, scorer=OSA.distance, score_cutoff=_edits(stems[0])
         )
         # A letter before a word the store has names something else ("csection" of "C-section"
         # is no typo of "section"); a doubled first letter is a typo ("ssciatica").
-        return found is not None and (found[0] != stems[0][1:] or stems[0][0] == stems[0][1])
+        if found is not None and (found[0] != stems[0][1:] or stems[0][0] == stems[0][1]):
+            return True
+        # The stems of a typo and of its word can lie further apart than the words do:
+        # "likley" is one swap from "likely", whose stem is "like".
+        return _swap_of_a_word(lowered, snap.words.get(lowered[0], []))
 
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) spelt as the store
