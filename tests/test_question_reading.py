@@ -220,7 +220,7 @@ def test_an_answer_naming_none_of_the_subjects_asked_about_is_found(embedder):
     # determiner such a word names a thing ("an antidepressant"); an everyday word stays one in
     # the plural ("mornings"), a chat's short form of one names nothing ("mins"); a short form
     # is named by what it stands for, a typo by the store's spelling (`fixed`).
-    fixed = lambda w: {"sciatia": "sciatica"}.get(w, w)  # noqa: E731
+    fixed = lambda w: {"sciatia": "sciatica", "actualy": "actually"}.get(w, w)  # noqa: E731
     cases = [
         ("my lower back is sore in the mornings", "Back pain is common.", str, []),
         ("is hugging my knees a good idea for my sore lower back", "Back pain eases.", str, []),
@@ -236,6 +236,8 @@ def test_an_answer_naming_none_of_the_subjects_asked_about_is_found(embedder):
         ),
         ("should i take a diuretic", "Back pain eases.", str, ["diuretic"]),
         ("is this hereditary?", "Osteoarthritis of the hands runs in families.", str, []),
+        # A typo of a word that names nothing ("actualy") is no subject to name.
+        ("does acupuncture actualy work", "Back pain eases.", fixed, ["acupuncture"]),
     ]
     for question, answer, spell, expected in cases:
         assert unanswered_subjects(question, answer, rare, unlike, spell) == expected, question

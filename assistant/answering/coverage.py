@@ -81,7 +81,12 @@ def unanswered_subjects(
     by a word of the same meaning (`encode` embeds words). A word the store uses often
     ("exercises") the answer may say in other words ("movements"), so it alone never labels an
     answer. Words are named as the listener typed them."""
-    asked = {w: spell(w).lower() for w in _subjects(asking_part(question))}
+    asked = {}
+    for w in _subjects(asking_part(question)):
+        spelt = spell(w).lower()
+        # A typo of a word that names nothing ("actualy") names nothing either.
+        if spelt == w or subject_word(spelt):
+            asked[w] = spelt
     if not asked:
         return []
     said = set(terms(answer, STOPWORDS, stem=False))
