@@ -368,7 +368,7 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
         tmp_path,
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
         "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe. Bend "
-        "your knees. Metal plates at the station. It is likely to help.\n",
+        "your knees. Metal plates at the station. It is likely to help your back and ribs.\n",
     )
     assert index.knows("discectomy") and index.knows("piriformis")
     assert index.knows("dicsectomy")  # two letters swapped in a long word
@@ -380,6 +380,11 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     assert index.knows("bendy")  # a form of "bend"
     # A swap in a short word whose stem is shorter still: "likley" is "likely" (stem "like").
     assert index.knows("likley") and not index.knows("lirkly")  # one swap; two edits
+    assert index.spelled("is it likley to help") == "is it likely to help"
+    # A short word English does not know is an everyday word of the store with a letter left
+    # out after the first ("bak"); "ibs" is no "ribs", and English words stay ("the", "rib").
+    assert index.knows("bak") and not index.knows("ibs")
+    assert index.spelled("my lower Bak, ibs, the rib") == "my lower Back, ibs, the rib"
     # Spelling correction fixes typos only: English words are left as typed.
     assert index.spelled("piriformus and pilates, statins") == "piriformis and pilates, statins"
 
