@@ -33,6 +33,20 @@ def test_a_long_story_is_condensed_to_its_asking_sentence_and_rare_words():
     assert asking_part(STORY) == "why isn't it working?"
 
 
+def test_a_short_questions_asking_part_runs_from_its_first_question_on():
+    """What a listener tells before they ask is how they came to ask; what they add after it
+    is what they ask about."""
+    before = "I'm a keen cyclist. I've got piriformis syndrome. Do I have to stop riding?"
+    assert asking_part(before) == "Do I have to stop riding?"
+    after = "can my dog get sciatica? my labrador keeps dragging his back leg"
+    assert asking_part(after) == after
+    told = "im super bendy (did gymnastics). isnt being bendy meant to protect you"
+    assert asking_part(told) == "isnt being bendy meant to protect you"  # no question: the last
+    # So a word of the story is no subject the podcast must mention.
+    assert unmentioned(before, lambda w: w not in {"cyclist", "keen"}) == []
+    assert unmentioned(after, lambda w: w != "labrador") == ["labrador"]
+
+
 def test_what_a_story_says_the_listener_does_not_have_is_not_searched_for():
     story = (
         "I'm 45 and have had lower back pain for three weeks since moving house. No fever, no "

@@ -34,7 +34,7 @@ _ASKS = re.compile(
 
 def asking_sentence(sentences: list[str]) -> str:
     """The sentence that asks: the last one with a question mark or a question's opening."""
-    asked = [s for s in sentences if s.rstrip().endswith("?") or _ASKS.match(s)]
+    asked = [s for s in sentences if _asks(s)]
     return (asked or sentences)[-1]
 
 
@@ -131,10 +131,19 @@ def _subject_words(text: str, own: set[str]) -> list[str]:
 
 
 def asking_part(question: str) -> str:
-    """The part of `question` that asks: a long story's asking sentence, else all of it."""
-    if len(question.split()) <= LONG_WORDS:
-        return question
-    return asking_sentence(_sentences(question))
+    """The part of `question` that asks: a long story's asking sentence; else the question
+    from its first asking sentence on, since what a listener tells before it is how they came
+    to ask ("I'm a keen cyclist…"), and what they add after it, what they ask about ("can my
+    dog get sciatica? my labrador keeps dragging his leg")."""
+    sentences = _sentences(question)
+    if len(question.split()) > LONG_WORDS:
+        return asking_sentence(sentences)
+    first = next((i for i, s in enumerate(sentences) if _asks(s)), len(sentences) - 1)
+    return " ".join(sentences[first:]) if sentences else question
+
+
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or bool(_ASKS.match(sentence))
 
 
 def condense(question: str, share: Callable[[str], float]) -> str:
