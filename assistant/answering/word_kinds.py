@@ -17,13 +17,13 @@ _LOADING = threading.Lock()
 # Words that name no subject, compared in capitals: a chat's ("OK", "TBH", "IM"), places and
 # things ("UK", "PC"), units ("KG"), who a listener sees ("GP", "PT", "ER"), which answers call
 # a doctor or a physical therapist, who the listener asks for ("my nan", "my nephew"), and
-# what they call a claim they doubt ("a myth", "an old wives' tale", "the odds", "a gimmick").
+# what they call a claim they doubt ("a myth", "an old wives' tale", "the odds", "placebo").
 _NAMES_NOTHING_LIST = """
     OK LOL BTW IMO IMHO TBH FYI ASAP PLS PLZ THX OMG IM TV PC UK USA PM AM DIY
     KG MG ML CM MM KM LB LBS GP PT DR OT ER
     MUM MOM DAD NAN NANA GRAN GRANNY GRANDMA GRANDAD GRANDPA HUBBY NEPHEW NIECE MATE
     GRANDKID GRANDSON GRANDDAUGHTER GRANDCHILD GRANDCHILDREN
-    MYTH TALE ODDS GIMMICK HYPE"""
+    MYTH TALE ODDS GIMMICK HYPE PLACEBO"""
 NAMES_NOTHING = frozenset(_NAMES_NOTHING_LIST.split())
 # Not "this" or "that": in "is this hereditary?" they stand for a thing, not before one.
 _DETERMINER_LIST = "a an the my your his her their our another"
