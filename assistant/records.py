@@ -68,6 +68,13 @@ class Passage:
     # word of the question): the relevance gate counts it, ranking passages against each
     # other does not, since it lifts any passage that happens to hold the words.
     about: float = 0.0
+    # The embedding's cosine alone, where `score` adds keyword evidence to it (hybrid).
+    cosine: float | None = None
+
+    @property
+    def similarity(self) -> float:
+        """How close the passage's embedding is to the question's, keywords aside."""
+        return self.score if self.cosine is None else self.cosine
 
     @property
     def match(self) -> float:

@@ -2,17 +2,22 @@
 subject of their own, and words the podcast never mentions."""
 
 import numpy as np
+from fake_llm import MisbehavingChatModel
 
+from assistant.answering import Assistant, coverage
 from assistant.answering.condense import asked_of, asking_clause, asking_part, condense
 from assistant.answering.coverage import (
+    NEAREST_MIN_COSINE,
     nearest_label,
+    nothing_near,
     unanswered_abbreviations,
     unanswered_subjects,
     unmentioned,
 )
 from assistant.answering.followup import carry_topic
 from assistant.markup import NOTE
-from assistant.prompts import EMPTY_QUESTION
+from assistant.prompts import CANNOT_ANSWER, EMPTY_QUESTION
+from assistant.records import Chunk, Passage
 
 STORY = (
     "I'm 52, I've been running for about 20 years and since last spring I get this deep ache "
@@ -274,6 +279,10 @@ def test_an_answer_that_never_names_what_was_asked_is_labelled(assistant, monkey
     monkeypatch.setattr(keyword, "knows", lambda w: w == "pillow" or knows(w))
     monkeypatch.setattr(keyword, "names_a_subject", lambda w: w == "pillow")
     question = "which pillow is best for my back if i sleep on my side"
+    # The one article has nothing near a pillow: the question is refused...
+    assert assistant.answer(question).refused
+    # ...unless any passage may be offered as the nearest.
+    monkeypatch.setattr(coverage, "NEAREST_MIN_COSINE", -1.0)
     answer = assistant.answer(question)
     label = NOTE + "The podcast doesn't cover “pillow” exactly. The nearest it covers:"
     assert answer.text.startswith(label) and not answer.exact and answer.sources
@@ -289,6 +298,37 @@ def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant
     assert answer.text.startswith(NOTE + nearest_label(["foam", "roller"]))
     plain = assistant.answer("why isn't my piriformis stretch working?")
     assert plain.exact and not plain.text.startswith(NOTE)
+
+
+def test_a_labelled_question_with_nothing_near_it_is_refused(assistant, monkeypatch):
+    """A question naming what the podcast never mentions gets the nearest passage, labelled,
+    only when that passage is near it; else ("my office chair squeaks") it is refused."""
+    question = "do hip flexor stretches help with sciatica if i use a theraband"
+    assert not assistant.answer(question).exact  # its passages are near: labelled
+    monkeypatch.setattr(coverage, "NEAREST_MIN_COSINE", 0.99)  # as if nothing were near
+    for answer in (assistant.answer(question), list(assistant.stream(question))[-1]):
+        assert answer.refused and answer.text == CANNOT_ANSWER and not answer.sources
+    # An answer that is not labelled is never refused so.
+    assert not assistant.answer("why isn't my piriformis stretch working?").refused
+
+
+def test_a_model_is_not_asked_for_an_answer_that_would_be_refused(shipped, monkeypatch):
+    settings, store = shipped
+    model = MisbehavingChatModel()
+    llm = Assistant.from_settings(settings, store=store, chat_model=model)
+    monkeypatch.setattr(coverage, "NEAREST_MIN_COSINE", 0.99)
+    question = "do hip flexor stretches help with sciatica if i use a theraband"
+    for answer in (llm.answer(question), list(llm.stream(question))[-1]):
+        assert answer.refused and answer.text == CANNOT_ANSWER
+    assert model.prompts == []
+
+
+def test_nothing_is_near_when_no_passage_is_close_or_holds_every_word():
+    chunk = Chunk("c", "s", "article", "T", "text", 0, 0, 4)
+    far = Passage(chunk, 0.5, cosine=0.2)  # lifted by its keywords, not by its meaning
+    assert nothing_near([far, Passage(chunk, 0.3)])
+    assert not nothing_near([far, Passage(chunk, 0.6, cosine=NEAREST_MIN_COSINE)])
+    assert not nothing_near([far, Passage(chunk, 0.6, about=0.3, cosine=0.1)])  # every word
 
 
 def test_typos_the_store_can_correct_are_corrected_before_retrieval(assistant):

@@ -11,7 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant import markup
 from assistant.answering import coverage
 from assistant.answering.condense import asked_of, condense
-from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
+from assistant.answering.extractive import ExtractiveAnswerer, refusal, sentence_key
 from assistant.answering.followup import (
     answers_not_to_repeat,
     asks_its_own,
@@ -83,11 +83,15 @@ def check_history(
 
 
 def _label(
-    answer: Answer, unmentioned: list[str], unanswered: Callable[[Answer], list[str]] | None = None
+    answer: Answer,
+    unmentioned: list[str],
+    unanswered: Callable[[Answer], list[str]] | None = None,
+    nothing_near: bool = False,
 ) -> Answer:
     """The answer labelled as only the nearest thing the podcast covers, when the question
     names something it never mentions, or (given `unanswered`, for an answer whose whole text
-    is known before it is shown) what it asks that this answer never names."""
+    is known before it is shown) what it asks that this answer never names; the refusal
+    instead when `nothing_near` (see `coverage.nothing_near`)."""
     if answer.refused or answer.urgent:
         return answer
     if unmentioned:
@@ -96,6 +100,8 @@ def _label(
         label = coverage.nearest_label(missing, exactly=True)
     else:
         return answer
+    if nothing_near:
+        return refusal()
     return replace(answer, text=f"{markup.note(label)}\n\n{answer.text}", exact=False)
 
 
@@ -232,6 +238,9 @@ class Assistant:
         log.debug("retrieved %s", [(p.chunk.chunk_id, round(p.score, 3)) for p in passages])
         relevant = any(p.score >= self.settings.min_relevance for p in passages)
         unmentioned = coverage.unmentioned(question, keyword.knows) if relevant else []
+        nothing_near = coverage.nothing_near(passages)
+        if unmentioned and nothing_near:
+            return refusal()  # before an LLM is asked for an answer that would be refused
         # The rule's query is the topic glued to the question: then the passages carry the topic
         # and the listener's own words say what is asked.
         query = own if self.judge_on_own_words else alone
@@ -246,7 +255,7 @@ class Assistant:
         # Decided on what the listener typed: with an LLM the query is the rewrite, which
         # always names a subject, even of a bare "what else?".
         repeat_best = bool(seen) and asks_its_own(question)
-        return query, passages, seen, repeat_best, unmentioned, topic
+        return query, passages, seen, repeat_best, unmentioned, nothing_near, topic
 
     def _unanswered(self, question: str) -> Callable[[Answer], list[str]]:
         """What `question` asks that an answer never names: an abbreviation ("ACL"), or every
@@ -271,11 +280,12 @@ class Assistant:
         prepared = self._prepare(question, history)
         if isinstance(prepared, Answer):
             return prepared
-        *given, unmentioned, topic = prepared
+        *given, unmentioned, nothing_near, topic = prepared
         # An LLM's answer streams as it is written, so only the extractive one (known whole
         # before it is shown) is checked for what it never names, here as in `stream`.
         whole = None if hasattr(self.answerer, "stream") else self._unanswered(question)
-        return _all_said_about(_label(self.answerer(*given), unmentioned, whole), topic)
+        answer = self.answerer(*given)
+        return _all_said_about(_label(answer, unmentioned, whole, nothing_near), topic)
 
     def stream(self, question: str, history: History = ()) -> Iterator[Answer]:
         """The answer as it grows: each item is the answer so far, the last one is final.
@@ -287,14 +297,15 @@ class Assistant:
         if isinstance(prepared, Answer):
             yield prepared
             return
-        *given, unmentioned, topic = prepared
+        *given, unmentioned, nothing_near, topic = prepared
         stream = getattr(self.answerer, "stream", None)
         if stream is not None:
             for partial in stream(*given):
                 yield _all_said_about(_label(partial, unmentioned), topic)
             return
         unanswered = self._unanswered(question)
-        final = _all_said_about(_label(self.answerer(*given), unmentioned, unanswered), topic)
+        answer = self.answerer(*given)
+        final = _all_said_about(_label(answer, unmentioned, unanswered, nothing_near), topic)
         if final.refused or not final.sources:
             yield final
             return

@@ -25,10 +25,17 @@ from assistant.answering.word_kinds import (
     names_nothing,
     subject_word,
 )
+from assistant.records import Passage
 from assistant.retrieval.spelling import SHORT_FORMS
 from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
 
 MAX_NAMED = 2  # words named in the label at most
+# A question that names what the podcast never mentions, or that its answer never names, is
+# refused instead when no passage comes this close to it (cosine, keywords aside) nor holds
+# all its words: nothing near is left to offer ("my office chair squeaks", "glue for the spine
+# of a paperback"). Answerable questions on the listener sets start at 0.32 and labelled
+# ones at 0.47; off-topic ones that name something new sit at 0.24–0.34.
+NEAREST_MIN_COSINE = 0.35
 # Cosine of two words' embeddings at which they mean the same: "hereditary" and "inherited"
 # 0.77, "discs" and "disks" 0.89; "cortisone" and "corticosteroid" (0.70) or "pillow" and
 # "neck" (0.59) are only related.
@@ -159,3 +166,9 @@ def nearest_label(words: list[str], exactly: bool = False) -> str:
     if exactly:
         return f"The podcast doesn't cover {named} exactly. The nearest it covers:"
     return f"The podcast doesn't mention {named}. The nearest it covers:"
+
+
+def nothing_near(passages: Sequence[Passage]) -> bool:
+    """Whether no passage is close enough to a question to offer as the nearest thing the
+    podcast covers (see `NEAREST_MIN_COSINE`)."""
+    return all(p.about == 0 and p.similarity < NEAREST_MIN_COSINE for p in passages)
