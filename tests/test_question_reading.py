@@ -422,7 +422,7 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
         tmp_path,
         "Disc surgery\n\nA discectomy removes the part of a disc that presses on a nerve. The "
         "piriformis muscle in the buttocks is not involved. Switch to a pillow that is safe. Bend "
-        "your knees. Metal plates at the station. It is likely to help your back and ribs.\n",
+        "your knees. Metal plates at the station. It is likely to help your back in the room.\n",
     )
     assert index.knows("discectomy") and index.knows("piriformis")
     assert index.knows("dicsectomy")  # two letters swapped in a long word
@@ -435,10 +435,8 @@ def test_a_word_counts_as_known_only_a_typo_or_two_away(tmp_path):
     # A swap in a short word whose stem is shorter still: "likley" is "likely" (stem "like").
     assert index.knows("likley") and not index.knows("lirkly")  # one swap; two edits
     assert index.spelled("is it likley to help") == "is it likely to help"
-    # A short word English does not know is an everyday word of the store with a letter left
-    # out after the first ("bak"); "ibs" is no "ribs", and English words stay ("the", "rib").
-    assert index.knows("bak") and not index.knows("ibs")
-    assert index.spelled("my lower Bak, ibs, the rib") == "my lower Back, ibs, the rib"
+    # Short words are left alone: "hrt" is no "hurt", nor "rom" "room".
+    assert index.spelled("hrt or rom, bak") == "hrt or rom, bak" and not index.knows("rom")
     # Spelling correction fixes typos only: English words are left as typed.
     assert index.spelled("piriformus and pilates, statins") == "piriformis and pilates, statins"
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
-from lemminflect import getAllLemmas
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
@@ -34,11 +33,6 @@ LONG_WORD = 8
 ENGLISH_ZIPF = 2.5  # a word at least this common in English is a word, not a typo of another
 TYPO_WORD = 5  # letters a word needs before a near spelling may stand for it
 _WORD = re.compile(rf"[a-z]{{{TYPO_WORD},}}", re.I)  # the words spelling correction looks at
-# A shorter word English does not know is a typo only of an everyday word the store uses, one
-# letter left out after the first ("lower bak"): "ibs" is no "ribs", nor "acl" anything.
-_SHORT_WORD = re.compile(rf"\b[a-z]{{3,{TYPO_WORD - 1}}}\b", re.I)
-EVERYDAY_ZIPF = 4.3
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 WHOLE_MATCH_ZIPF = 5.0  # English words this frequent or more count for no whole match
 BACKGROUND_CHUNKS = 5_000  # an index this large is rebuilt off the request path
 CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keyword ranking
@@ -233,8 +227,6 @@ class KeywordIndex:
             return True  # "safer" of "safe", "loosen" of "loose": the stemmer keeps them apart
         if (spelt := american(lowered)) and self.share_of(spelt) > 0:
             return True
-        if self._short_typo(lowered):
-            return True
         stems = terms(word)
         if not stems or len(stems[0]) < TYPO_WORD or zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
             return False
@@ -250,33 +242,12 @@ class KeywordIndex:
         # "likley" is one swap from "likely", whose stem is "like".
         return _swap_of_a_word(lowered, snap.words.get(lowered[0], []))
 
-    def _short_typo(self, word: str) -> str | None:
-        """The everyday word of the store that a short `word` English does not know is, with
-        a letter left out after the first ("bak" → "back"), or None."""
-        snap = self._built()
-        lowered = word.lower()
-        if (
-            not _SHORT_WORD.fullmatch(word)
-            or getAllLemmas(lowered)
-            or zipf_frequency(lowered, "en") >= EVERYDAY_ZIPF  # "the", "ok"
-        ):
-            return None
-        found = {
-            whole
-            for i in range(1, len(lowered) + 1)
-            for letter in _LETTERS
-            if (whole := lowered[:i] + letter + lowered[i:]) in snap.df
-            and zipf_frequency(whole, "en") >= EVERYDAY_ZIPF
-        }
-        return max(found, key=lambda w: (snap.df[w], w)) if found else None
-
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) spelt as the store
         spells it: the American way ("paediatrician" → "pediatrician"), or the store's word a
         typo or two away, same first letter ("sciatia" → "sciatica", "cartlidge" →
         "cartilage", "likley" → "likely"); else as it was. An English word is left as typed:
-        "pilates" is not a typo of "plates", nor "statins" of "station". A shorter word is
-        fixed only when it is an everyday word with a letter left out ("bak" → "back")."""
+        "pilates" is not a typo of "plates", nor "statins" of "station"."""
         snap = self._built()
 
         def fix(match: re.Match) -> str:
@@ -296,11 +267,7 @@ class KeywordIndex:
                 found = process.extractOne(lowered, known, scorer=OSA.distance, score_cutoff=1)
             return _cased(found[0], word) if found else word
 
-        def fix_short(match: re.Match) -> str:
-            found = self._short_typo(match.group(0))
-            return _cased(found, match.group(0)) if found else match.group(0)
-
-        return _SHORT_WORD.sub(fix_short, _WORD.sub(fix, text))
+        return _WORD.sub(fix, text)
 
     def following(self, chunk: Chunk) -> Chunk | None:
         """The chunk after `chunk` in its source's section, if there is one."""
