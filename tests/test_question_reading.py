@@ -46,7 +46,11 @@ def test_a_short_questions_asking_part_runs_from_its_first_question_on():
     after = "can my dog get sciatica? my labrador keeps dragging his back leg"
     assert asking_part(after) == after
     told = "im super bendy (did gymnastics). isnt being bendy meant to protect you"
-    assert asking_part(told) == "isnt being bendy meant to protect you"  # no question: the last
+    assert asking_part(told) == "isnt being bendy meant to protect you"
+    # A question that says nothing of its own asks about the story; with no question, the
+    # whole of what was typed is read.
+    for whole in ("my dog has hip dysplasia. what helps?", "my office chair squeaks. need advice"):
+        assert asking_part(whole) == whole
     # So a word of the story is no subject the podcast must mention.
     assert unmentioned(before, lambda w: w not in {"cyclist", "keen"}) == []
     assert unmentioned(after, lambda w: w != "labrador") == ["labrador"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from wordfreq import zipf_frequency
 
 from assistant.answering.word_kinds import names_nothing, subject_word
-from assistant.text import FUNCTION_WORDS, STOPWORDS, terms
+from assistant.text import FUNCTION_WORDS, STOPWORDS, VAGUE_WORDS, terms
 
 LONG_WORDS = 30  # a question longer than this is a story to condense
 KEY_WORDS = 8  # the story's subject words kept beside the asking sentence
@@ -26,8 +26,8 @@ _NEGATED = re.compile(
     r"\b(?:no|not|never|without|nor|don'?t have|haven'?t had|ruled out)\b[^.,;:!?]*", re.I
 )
 _ASKS = re.compile(
-    r"^\s*(?:what|why|how|when|where|which|who|is|are|can|could|should|would|do|does|did|"
-    r"will|any|anything)\b",
+    r"^\s*(?:what|why|how|when|where|which|who|is|are|isn'?t|aren'?t|can|could|should|would|"
+    r"do|does|did|will|any|anything)\b",
     re.I,
 )
 
@@ -138,8 +138,14 @@ def asking_part(question: str) -> str:
     sentences = _sentences(question)
     if len(question.split()) > LONG_WORDS:
         return asking_sentence(sentences)
-    first = next((i for i, s in enumerate(sentences) if _asks(s)), len(sentences) - 1)
-    return " ".join(sentences[first:]) if sentences else question
+    first = next((i for i, s in enumerate(sentences) if _asks(s)), None)
+    if first is None:
+        return question
+    part = " ".join(sentences[first:])
+    # "my dog has hip dysplasia. what helps?": a question that says nothing of its own asks
+    # about what the story told.
+    says = [w for w in terms(part, FUNCTION_WORDS, stem=False) if w not in VAGUE_WORDS]
+    return part if says else question
 
 
 def _asks(sentence: str) -> bool:
