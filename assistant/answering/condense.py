@@ -26,15 +26,17 @@ _NEGATED = re.compile(
     r"\b(?:no|not|never|without|nor|don'?t have|haven'?t had|ruled out)\b[^.,;:!?]*", re.I
 )
 _ASKS = re.compile(
-    r"^\s*(?:what|why|how|when|where|which|who|is|are|isn'?t|aren'?t|can|could|should|would|"
-    r"do|does|did|will|any|anything)\b",
+    r"^\s*(?:what|why|how|when|where|which|who|is|are|can|could|should|would|do|does|did|"
+    r"will|any|anything)\b",
     re.I,
 )
+# "isnt being bendy meant to protect you": a question too, for finding where asking starts.
+_ASKS_BACK = re.compile(r"^\s*(?:isn'?t|aren'?t)\b", re.I)
 
 
 def asking_sentence(sentences: list[str]) -> str:
     """The sentence that asks: the last one with a question mark or a question's opening."""
-    asked = [s for s in sentences if _asks(s)]
+    asked = [s for s in sentences if s.rstrip().endswith("?") or _ASKS.match(s)]
     return (asked or sentences)[-1]
 
 
@@ -134,7 +136,8 @@ def asking_part(question: str) -> str:
     """The part of `question` that asks: a long story's asking sentence; else the question
     from its first asking sentence on, since what a listener tells before it is how they came
     to ask ("I'm a keen cyclist…"), and what they add after it, what they ask about ("can my
-    dog get sciatica? my labrador keeps dragging his leg")."""
+    dog get sciatica? my labrador keeps dragging his leg"). A question that says nothing of its
+    own ("what helps?"), or none at all, is read whole."""
     sentences = _sentences(question)
     if len(question.split()) > LONG_WORDS:
         return asking_sentence(sentences)
@@ -149,7 +152,9 @@ def asking_part(question: str) -> str:
 
 
 def _asks(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or bool(_ASKS.match(sentence))
+    return sentence.rstrip().endswith("?") or bool(
+        _ASKS.match(sentence) or _ASKS_BACK.match(sentence)
+    )
 
 
 def condense(question: str, share: Callable[[str], float]) -> str:
