@@ -36,7 +36,7 @@ _ASKS_BACK = re.compile(r"^\s*(?:isn'?t|aren'?t)\b", re.I)
 
 def asking_sentence(sentences: list[str]) -> str:
     """The sentence that asks: the last one with a question mark or a question's opening."""
-    asked = [s for s in sentences if s.rstrip().endswith("?") or _ASKS.match(s)]
+    asked = [s for s in sentences if _asks(s)]
     return (asked or sentences)[-1]
 
 
@@ -141,7 +141,7 @@ def asking_part(question: str) -> str:
     sentences = _sentences(question)
     if len(question.split()) > LONG_WORDS:
         return asking_sentence(sentences)
-    first = next((i for i, s in enumerate(sentences) if _asks(s)), None)
+    first = next((i for i, s in enumerate(sentences) if _asks(s, negated=True)), None)
     if first is None:
         return question
     part = " ".join(sentences[first:])
@@ -151,9 +151,11 @@ def asking_part(question: str) -> str:
     return part if says else question
 
 
-def _asks(sentence: str) -> bool:
+def _asks(sentence: str, negated: bool = False) -> bool:
+    """Whether `sentence` asks: a question mark or a question's opening (with `negated`, also
+    "isnt …", "arent …")."""
     return sentence.rstrip().endswith("?") or bool(
-        _ASKS.match(sentence) or _ASKS_BACK.match(sentence)
+        _ASKS.match(sentence) or (negated and _ASKS_BACK.match(sentence))
     )
 
 

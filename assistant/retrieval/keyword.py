@@ -41,21 +41,16 @@ CHUNKS_PER_SECTION = 1  # a matching section's best chunks that enter the keywor
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
-def _swapped(word: str, known: list[str]) -> tuple | None:
-    """The known word that `word` is with two letters swapped and at most one more edit
-    ("cartlidge" → "cartilage"): the ratio counts a swap as two edits, which two edits in
-    nine letters fall short of. A word as far from it without a swap is another word:
-    "concussed" is not "confused", nor "kneading" "kneeling"."""
-    found = process.extractOne(word, known, scorer=OSA.distance, score_cutoff=TYPO_EDITS)
+def _swapped(word: str, known: list[str], edits: int = TYPO_EDITS) -> tuple | None:
+    """The known word that `word` is with two letters swapped, within `edits` edits in all,
+    the swap counting as one ("cartlidge" → "cartilage", "likley" → "likely"): the ratio
+    counts a swap as two edits, which two edits in nine letters fall short of. A word as far
+    from it without a swap is another word: "concussed" is not "confused", nor "kneading"
+    "kneeling"."""
+    found = process.extractOne(word, known, scorer=OSA.distance, score_cutoff=edits)
     if found and found[1] < Levenshtein.distance(word, found[0]):
         return found
     return None
-
-
-def _swap_of_a_word(word: str, known: list[str]) -> bool:
-    """Whether `word` is a word of `known` with two neighbouring letters swapped."""
-    found = process.extractOne(word, known, scorer=OSA.distance, score_cutoff=1)
-    return found is not None and Levenshtein.distance(word, found[0]) == 2
 
 
 def _cased(spelt: str, typed: str) -> str:
@@ -240,7 +235,7 @@ class KeywordIndex:
             return True
         # The stems of a typo and of its word can lie further apart than the words do:
         # "likley" is one swap from "likely", whose stem is "like".
-        return _swap_of_a_word(lowered, snap.words.get(lowered[0], []))
+        return _swapped(lowered, snap.words.get(lowered[0], []), edits=1) is not None
 
     def spelled(self, text: str) -> str:
         """`text` with each word the store lacks (five letters or more) spelt as the store
@@ -261,10 +256,8 @@ class KeywordIndex:
             if zipf_frequency(lowered, "en") >= ENGLISH_ZIPF:
                 return word
             found = process.extractOne(lowered, known, scorer=fuzz.ratio, score_cutoff=85)
-            if not found and len(lowered) >= LONG_WORD:
-                found = _swapped(lowered, known)
-            elif not found and _swap_of_a_word(lowered, known):  # "likley"
-                found = process.extractOne(lowered, known, scorer=OSA.distance, score_cutoff=1)
+            if not found:
+                found = _swapped(lowered, known, _edits(lowered))
             return _cased(found[0], word) if found else word
 
         return _WORD.sub(fix, text)
