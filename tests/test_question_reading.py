@@ -167,6 +167,12 @@ def test_unmentioned_subjects_are_rare_words_the_store_lacks():
     # Nor does who the listener asks for ("my nan", "my nephews"), any more than their GP.
     asked = "my nan, my nephews and my GP swear by copper bracelets"
     assert unmentioned(asked, lambda w: False) == ["copper", "bracelets"]
+    # Nor who the listener says they are ("I'm a tiler"); "as a side effect" is no such thing.
+    tiler = "knee bursitis from kneeling all day (im a tiler), how do i treat it"
+    assert unmentioned(tiler, lambda w: w != "tiler") == []
+    assert unmentioned("i'm a keen cyclist, does lycra help", lambda w: False) == ["lycra"]
+    side = "is weight gain as a side effect of prednisone common"
+    assert unmentioned(side, lambda w: w != "prednisone") == ["prednisone"]
     # Nor what the listener calls a claim they doubt: the claim's own words are the subject.
     doubted = "do heat packs help arthritic joints or is that an old wives tale, a myth?"
     assert unmentioned(doubted, lambda w: w in {"heat", "joints"}) == ["arthritic"]

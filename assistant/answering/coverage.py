@@ -51,7 +51,7 @@ _ABBREVIATION = re.compile(r"\b[A-Z]{2,5}s?\b")
 def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
     """The subject words of the question's asking part that the store never mentions;
     `known(word)` tells whether the store has the word or a near spelling of it."""
-    asked = asking_part(question)
+    asked = _asked(question)
     words = terms(asked, frozenset(), stem=False, tails=False)
     after: dict[str, str] = {}  # each word's next word, where it first stands
     for w, next_word in zip(words, [*words[1:], ""], strict=True):
@@ -66,6 +66,16 @@ def unmentioned(question: str, known: Callable[[str], bool]) -> list[str]:
         if len(w) >= 3 and not w.isdigit() and subject_word(w, after.get(w, "")) and not known(w):
             found.append(_as_typed(w, asked))
     return found
+
+
+# Who the listener is ("I'm a tiler", "I'm a keen cyclist"): how they came to ask, not what
+# they ask about. Not "as a …", which is as often "as a side effect".
+_WHO_THEY_ARE = re.compile(r"\b(?:i['’]?m|i am) an? (?:\w+ )?\w+", re.I)
+
+
+def _asked(question: str) -> str:
+    """The question's asking part (see `asking_part`) without who the listener says they are."""
+    return _WHO_THEY_ARE.sub(" ", asking_part(question))
 
 
 def _as_typed(word: str, asked: str) -> str:
@@ -89,7 +99,7 @@ def unanswered_subjects(
     ("exercises") the answer may say in other words ("movements"), so it alone never labels an
     answer. Words are named as the listener typed them."""
     asked = {}
-    for w in _subjects(asking_part(question)):
+    for w in _subjects(_asked(question)):
         spelt = spell(w).lower()
         # A typo of a word that names nothing ("actualy") names nothing either.
         if spelt == w or subject_word(spelt):
