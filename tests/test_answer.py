@@ -13,6 +13,7 @@ from conftest import ARTICLE_TITLE
 
 from assistant import markup
 from assistant.answering import excerpts, extractive, passage_runs
+from assistant.answering.aspects import aspects
 from assistant.answering.extractive import ExtractiveAnswerer, sentence_key
 from assistant.citations import cited_pieces, strip_markers
 from assistant.prompts import ALL_SAID, ALL_SAID_ABOUT, CANNOT_ANSWER
@@ -883,3 +884,36 @@ def test_a_follow_up_quotes_its_best_answer_again_when_nothing_new_comes_close(e
     more = answerer("what else?", [passages[0], Passage(chunks[1], 0.4)], seen)
     assert [s.source_id for s in more.sources] == ["other"]
     assert answerer("what else?", passages[:1], seen).text == ALL_SAID
+
+
+def test_a_question_that_asks_for_treatment_leads_with_the_section_that_gives_it(embedder):
+    """A page's sections share its subject, so the subject words that rank them cannot tell
+    "what is it" from "how is it treated": the heading that names the aspect asked does."""
+    what = (
+        "A pinched nerve is pressure on a nerve from the tissue around it. It often starts in "
+        "the neck or lower back, and brings numbness, tingling or burning pain along the nerve."
+    )
+    treat = (
+        "Rest is the first step for most people. Anti-inflammatory medicines may ease the "
+        "pain, and a collar or splint can take the pressure off for a while."
+    )
+    chunks = [
+        Chunk("c0", "what", "document", "What is a pinched nerve?", what, 0, 0, len(what)),
+        Chunk("c1", "treat", "document", "Pinched nerve treatments", treat, 0, 0, len(treat)),
+    ]
+    answerer = ExtractiveAnswerer(embedder, 0.3)
+    passages = [Passage(chunks[0], 0.81), Passage(chunks[1], 0.78)]  # a close call
+    treated = answerer("pinched nerve in my neck, how is it treated", passages)
+    assert treated.sources[0].source_id == "treat", treated.text
+    # Asked what it is, the same two sections keep their order.
+    asked = answerer("pinched nerve in my neck, what is that exactly", passages)
+    assert asked.sources[0].source_id == "what", asked.text
+
+
+def test_aspects_are_read_from_what_is_asked_not_from_the_story():
+    assert aspects("how is it treated") == {"treatment"}
+    assert aspects("What is the outlook for Pinched Nerve ?") == {"outlook"}
+    assert aspects("anything that helps me recover") == {"treatment", "outlook"}
+    # "why" asks for a reason given as often as for a cause; a scan is what the listener had.
+    assert aspects("why does it matter so much") == frozenset()
+    assert aspects("after a bone scan my doctor said osteopenia") == frozenset()

@@ -9,6 +9,7 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.answering import excerpts, passage_runs
+from assistant.answering.aspects import aspects
 from assistant.answering.condense import asked_of
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
@@ -32,6 +33,9 @@ SEEN_PENALTY = 0.15  # a sentence an earlier answer quoted fits this much worse
 PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
 SENTENCE_WEIGHT = 0.3  # its best sentence's fit to the question
 HEADING_WEIGHT = 0.2  # a title or section heading that names what was asked says "answer here"
+# A passage whose own heading names the aspect asked ("how is it treated": "What are the
+# treatments for …"). 0.05–0.15 tried: 0.1 gains most with nothing lost (evals/BASELINE.md).
+ASPECT_WEIGHT = 0.1
 EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this close to the lead
 # New material first, but not at the answer's cost: a follow-up's best passage is quoted again,
 # though the chat showed it, when every new one answers this much worse ("will I recover
@@ -158,9 +162,7 @@ class ExtractiveAnswerer:
             return all_said()
         candidates = self._shortlist(question, candidates, relevant)
         similarity = self._fit(question, [c.sentence for c in candidates], seen)
-        headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
-        heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
-        every = _judge(relevant, candidates, similarity, heading_fit)
+        every = _judge(relevant, candidates, similarity, self._heading_fit(question, relevant))
         judged, again = _new_first(every, found, seen, repeat_best)
         if not judged:
             return all_said()
@@ -180,6 +182,17 @@ class ExtractiveAnswerer:
                 made.append(excerpt)
                 sources.add(other.source_id)
         return cite_excerpts(made)
+
+    def _heading_fit(self, question: str, passages: list[Passage]) -> np.ndarray:
+        """How well each passage's headings name what was asked: their embedding's fit to the
+        question, and more when the passage's own heading names the aspect asked."""
+        headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in passages]
+        fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
+        asked = aspects(asked_of(question) or question)
+        # Its section's heading, or the title of a source without sections: a page's title
+        # heads all its sections, and says nothing of what one of them tells.
+        own = [aspects(p.chunk.section or p.chunk.title) for p in passages]
+        return fit + ASPECT_WEIGHT / HEADING_WEIGHT * np.array([bool(asked & a) for a in own])
 
     def _fit(self, question: str, sentences: list[str], seen: frozenset[str]) -> np.ndarray:
         """How well each sentence answers `question`: the embedding's fit, to the clause that
