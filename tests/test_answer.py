@@ -897,23 +897,41 @@ def test_a_question_that_asks_for_treatment_leads_with_the_section_that_gives_it
         "Rest is the first step for most people. Anti-inflammatory medicines may ease the "
         "pain, and a collar or splint can take the pressure off for a while."
     )
+    page = "Pinched nerves"
     chunks = [
-        Chunk("c0", "what", "document", "What is a pinched nerve?", what, 0, 0, len(what)),
-        Chunk("c1", "treat", "document", "Pinched nerve treatments", treat, 0, 0, len(treat)),
+        Chunk("c0", "p", "article", page, what, 0, 0, len(what), section="What it is"),
+        Chunk("c1", "p", "article", page, treat, 1, 0, len(treat), section="How it is treated"),
     ]
     answerer = ExtractiveAnswerer(embedder, 0.3)
     passages = [Passage(chunks[0], 0.81), Passage(chunks[1], 0.78)]  # a close call
     treated = answerer("pinched nerve in my neck, how is it treated", passages)
-    assert treated.sources[0].source_id == "treat", treated.text
+    assert treated.sources[0].section == "How it is treated", treated.text
     # Asked what it is, the same two sections keep their order.
     asked = answerer("pinched nerve in my neck, what is that exactly", passages)
-    assert asked.sources[0].source_id == "what", asked.text
+    assert asked.sources[0].section == "What it is", asked.text
 
 
-def test_aspects_are_read_from_what_is_asked_not_from_the_story():
+def test_the_aspect_asked_is_read_from_the_asking_clause_and_the_passages_own_heading():
+    def named(question, title, section=None):
+        chunk = Chunk("c", "s", "article", title, "Some text.", 0, 0, 10, section=section)
+        return extractive._aspect_named(question, [Passage(chunk, 0.5)])[0]
+
+    records = "What are the treatments for Pinched Nerve ?"
+    assert named("my neck is stiff, how is it treated", records)
+    # "treatment" in the story is not what is asked.
+    assert not named("the treatment did nothing. what is a pinched nerve?", records)
+    # A section's heading says what its passage tells; a page's or an episode's title that
+    # asks nothing says what the whole source is about.
+    assert not named("how is it treated", records, section="What it is")
+    assert named("how is it treated", "Pinched nerves", section="Treating it")
+    assert not named("how is it treated", "How to treat a pinched nerve")
+
+
+def test_aspects_are_named_by_cue_words_not_by_everything_near_them():
     assert aspects("how is it treated") == {"treatment"}
     assert aspects("What is the outlook for Pinched Nerve ?") == {"outlook"}
     assert aspects("anything that helps me recover") == {"treatment", "outlook"}
-    # "why" asks for a reason given as often as for a cause; a scan is what the listener had.
-    assert aspects("why does it matter so much") == frozenset()
-    assert aspects("after a bone scan my doctor said osteopenia") == frozenset()
+    # "why" asks for a reason given as often as for a cause; a scan is what the listener had;
+    # a therapist is a person, a manager no management.
+    for text in ("why does it matter so much", "after a bone scan", "my therapist", "my manager"):
+        assert aspects(text) == frozenset(), text

@@ -9,8 +9,8 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.answering import excerpts, passage_runs
-from assistant.answering.aspects import aspects
-from assistant.answering.condense import asked_of
+from assistant.answering.aspects import aspects, own_heading
+from assistant.answering.condense import asked_of, asking_clause
 from assistant.citations import cite_excerpts
 from assistant.embedding import Embedder
 from assistant.markup import unmarked
@@ -162,7 +162,10 @@ class ExtractiveAnswerer:
             return all_said()
         candidates = self._shortlist(question, candidates, relevant)
         similarity = self._fit(question, [c.sentence for c in candidates], seen)
-        every = _judge(relevant, candidates, similarity, self._heading_fit(question, relevant))
+        headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in relevant]
+        heading_fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
+        aspect_named = _aspect_named(question, relevant)
+        every = _judge(relevant, candidates, similarity, heading_fit, aspect_named)
         judged, again = _new_first(every, found, seen, repeat_best)
         if not judged:
             return all_said()
@@ -182,17 +185,6 @@ class ExtractiveAnswerer:
                 made.append(excerpt)
                 sources.add(other.source_id)
         return cite_excerpts(made)
-
-    def _heading_fit(self, question: str, passages: list[Passage]) -> np.ndarray:
-        """How well each passage's headings name what was asked: their embedding's fit to the
-        question, and more when the passage's own heading names the aspect asked."""
-        headings = [" ".join(x for x in (p.chunk.title, p.chunk.section) if x) for p in passages]
-        fit = self._sentence_vectors(headings) @ self.embedder.query_vector(question)
-        asked = aspects(asked_of(question) or question)
-        # Its section's heading, or the title of a source without sections: a page's title
-        # heads all its sections, and says nothing of what one of them tells.
-        own = [aspects(p.chunk.section or p.chunk.title) for p in passages]
-        return fit + ASPECT_WEIGHT / HEADING_WEIGHT * np.array([bool(asked & a) for a in own])
 
     def _fit(self, question: str, sentences: list[str], seen: frozenset[str]) -> np.ndarray:
         """How well each sentence answers `question`: the embedding's fit, to the clause that
@@ -279,7 +271,15 @@ def _new_first(
     return ([every[0], *judged] if again else judged), again
 
 
-def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
+def _aspect_named(question: str, passages: list[Passage]) -> list[bool]:
+    """Whether each passage's own heading names what the question asks of its subject (see
+    `aspects`): "how is it treated" and "What are the treatments for …?"."""
+    # The clause that asks, not the story around it ("my therapist said…").
+    asked = aspects(asking_clause(question) or question)
+    return [bool(asked & aspects(own_heading(p.chunk.title, p.chunk.section))) for p in passages]
+
+
+def _judge(relevant, candidates, similarity, heading_fit, aspect_named) -> list[_Judged]:
     """Passages that have a scored sentence, best answer first: a passage counts for its own
     relevance, its best sentence's fit and a heading that names what was asked."""
     by_passage: dict[int, list[tuple[float, int]]] = {}
@@ -294,6 +294,7 @@ def _judge(relevant, candidates, similarity, heading_fit) -> list[_Judged]:
             PASSAGE_WEIGHT * relevant[rank].match
             + SENTENCE_WEIGHT * best_sim
             + HEADING_WEIGHT * heading_fit[rank]
+            + ASPECT_WEIGHT * aspect_named[rank]
         )
         judged.append(_Judged(rank, relevant[rank].chunk.source_id, score, best, marked))
     return sorted(judged, key=lambda j: -j.score)
