@@ -34,7 +34,7 @@ PASSAGE_WEIGHT = 0.7  # a passage's retrieval relevance, in how well it answers
 SENTENCE_WEIGHT = 0.3  # its best sentence's fit to the question
 HEADING_WEIGHT = 0.2  # a title or section heading that names what was asked says "answer here"
 # A passage whose own heading names the aspect asked ("how is it treated": "What are the
-# treatments for …"). 0.05–0.15 tried: 0.1 gains most with nothing lost (evals/BASELINE.md).
+# treatments for …"). 0.1 lost no case; 0.15 lost some (evals/BASELINE.md, ninth session).
 ASPECT_WEIGHT = 0.1
 EXTRA_MARGIN = 0.1  # another source's excerpt is added when it scores this close to the lead
 # New material first, but not at the answer's cost: a follow-up's best passage is quoted again,
