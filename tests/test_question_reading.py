@@ -10,8 +10,10 @@ from assistant.answering.coverage import (
     NEAREST_MIN_COSINE,
     nearest_label,
     nothing_near,
+    thing_asked,
     unanswered_abbreviations,
     unanswered_subjects,
+    unanswered_thing,
     unmentioned,
 )
 from assistant.answering.followup import carry_topic
@@ -300,6 +302,56 @@ def test_an_answer_that_never_names_what_was_asked_is_labelled(assistant, monkey
     # A word the store uses often is no label's reason: the answer may put it in other words.
     monkeypatch.setattr(keyword, "names_a_subject", lambda w: False)
     assert assistant.answer(question).exact
+
+
+def test_the_thing_a_question_asks_is_good_or_safe_is_found():
+    found = {
+        "is it ok to sit in a hot tub with a herniated disc": ["hot", "tub"],
+        "can i still go horse riding with a bulging disc, its my whole life": ["horse", "riding"],
+        "are massage guns any good for tight calves": ["massage", "guns"],
+        "does fish oil help stiff joints in the morning": ["fish", "oil"],
+        "do inversion tables actually help a slipped disc": ["inversion", "tables"],
+        "do i need special running shoes if i have flat feet": ["special", "running", "shoes"],
+        # No thing: what "it" stands for, a verb alone, a word that only describes.
+        "will it go away for good though?": [],
+        "how should i look after it for the first few days": [],
+        "should i just keep reaching for my toes until i feel it": [],
+        "strength or flexibility first if my back injury is pretty bad": [],
+    }
+    for question, words in found.items():
+        assert thing_asked(question) == words, question
+
+
+def test_an_answer_that_never_names_the_thing_asked_about_is_found(embedder):
+    tub = "is it ok to sit in a hot tub with a herniated disc"
+    disc = "A herniated disk is a disk that ruptures. Most people recover with rest."
+    assert unanswered_thing(tub, disc, embedder.encode) == ["hot tub"]
+    treadmill = "is incline walking on the treadmill good for a herniated disc"
+    assert unanswered_thing(treadmill, disc, embedder.encode) == ["treadmill"]  # not "the …"
+    assert unanswered_thing(tub, disc + " Soaking in hot tubs eases pain.", embedder.encode) == []
+    # Named in other words of the same meaning, as a short form or as the store spells it.
+    chiro = "can a chiropractor help with lower back pain"
+    assert unanswered_thing(chiro, "Chiropractic care treats the spine.", embedder.encode) == []
+    physio = "does physio help a bulging disc"
+    assert unanswered_thing(physio, "A physiotherapist can help.", embedder.encode) == []
+    typo = "does acupunture help knee arthritis"
+    fixed = lambda w: {"acupunture": "acupuncture"}.get(w, w)  # noqa: E731
+    assert unanswered_thing(typo, "Acupuncture may help.", embedder.encode, fixed) == []
+    assert unanswered_thing("will it go away for good though?", disc, embedder.encode) == []
+
+
+def test_an_answer_on_what_the_thing_is_for_is_labelled_as_only_near(assistant, monkeypatch):
+    """The store knows "horse" and "riding" (say, from a list of sports), so the question gets
+    no "doesn't mention" label; the article's answer on the back never names riding."""
+    keyword = assistant.retriever.keyword
+    knows = keyword.knows
+    monkeypatch.setattr(keyword, "knows", lambda w: w in ("horse", "riding") or knows(w))
+    monkeypatch.setattr(coverage, "NEAREST_MIN_COSINE", -1.0)
+    question = "can i still go horse riding with my bad lower back"
+    answer = assistant.answer(question)
+    label = NOTE + "The podcast doesn't cover “horse riding” exactly. The nearest it covers:"
+    assert answer.text.startswith(label) and not answer.exact and answer.sources
+    assert list(assistant.stream(question))[-1].text == answer.text
 
 
 def test_a_question_naming_what_the_podcast_never_mentions_is_labelled(assistant):

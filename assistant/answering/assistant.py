@@ -258,18 +258,22 @@ class Assistant:
         return query, passages, seen, repeat_best, unmentioned, nothing_near, topic
 
     def _unanswered(self, question: str) -> Callable[[Answer], list[str]]:
-        """What `question` asks that an answer never names: an abbreviation ("ACL"), or every
-        one of its subject words (see `coverage.unanswered_subjects`)."""
+        """What `question` asks that an answer never names: an abbreviation ("ACL"), every one
+        of its subject words (see `coverage.unanswered_subjects`), or the thing it asks is good
+        or safe for what it names ("a hot tub", see `coverage.unanswered_thing`)."""
         keyword = self.retriever.keyword
 
         def missing(answer: Answer) -> list[str]:
             said = " ".join(
                 [answer.text, *(f"{s.title} {s.section or ''}" for s in answer.sources)]
             )
-            return coverage.unanswered_abbreviations(
-                question, answer.text
-            ) or coverage.unanswered_subjects(
-                question, said, keyword.names_a_subject, self.embedder.encode, keyword.spelled
+            encode, spell = self.embedder.encode, keyword.spelled
+            return (
+                coverage.unanswered_abbreviations(question, answer.text)
+                or coverage.unanswered_subjects(
+                    question, said, keyword.names_a_subject, encode, spell
+                )
+                or coverage.unanswered_thing(question, said, encode, spell)
             )
 
         return missing

@@ -12,6 +12,7 @@ the store mentions it somewhere ("pillow", "cortisone shot"): that answer is onl
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import takewhile
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from assistant.answering.word_kinds import (
     everyday,
     forms,
     is_english,
+    names_a_noun,
     names_nothing,
     subject_word,
 )
@@ -110,10 +112,7 @@ def unanswered_subjects(
     said_forms = {f for w in said for f in forms(w)}
 
     def named(store_word: str) -> bool:
-        meant = {store_word, *SHORT_FORMS.get(store_word, ())}
-        if any(forms(m) & said_forms for m in meant):
-            return True
-        return len(store_word) >= MIN_INSIDE and any(store_word in w for w in said)
+        return _named(store_word, said, said_forms)
 
     def seldom_used(store_word: str) -> bool:  # a short form by what it stands for
         return all(rare(m) for m in SHORT_FORMS.get(store_word, (store_word,)))
@@ -121,12 +120,24 @@ def unanswered_subjects(
     missing = [w for w, store_word in asked.items() if not named(store_word)]
     if len(missing) < len(asked) or not any(seldom_used(asked[w]) for w in missing):
         return []
-    others = sorted(w for w in said if len(w) >= 3 and not w.isdigit() and not everyday(w))
-    if others:
-        closeness = encode([asked[w] for w in missing]) @ encode(others).T
-        if (closeness.max(axis=1) >= SAME_MEANING).any():
-            return []
+    if _said_alike([asked[w] for w in missing], said, encode):
+        return []
     return [_as_typed(w, question) for w in missing if seldom_used(asked[w])][:MAX_NAMED]
+
+
+def _named(word: str, said: set[str], said_forms: set[str]) -> bool:
+    """Whether the words `said` name `word`: in any form, by what a short form stands for, or
+    inside a longer word."""
+    if any(forms(m) & said_forms for m in {word, *SHORT_FORMS.get(word, ())}):
+        return True
+    return len(word) >= MIN_INSIDE and any(word in w for w in said)
+
+
+def _said_alike(words: list[str], said: set[str], encode) -> bool:
+    """Whether any of `words` has a word of the same meaning among those `said` (not an
+    everyday one: "pain" is near everything)."""
+    others = sorted(w for w in said if len(w) >= 3 and not w.isdigit() and not everyday(w))
+    return bool(others) and bool((encode(words) @ encode(others).T >= SAME_MEANING).any())
 
 
 def _subjects(asked: str) -> list[str]:
@@ -149,6 +160,75 @@ def _subjects(asked: str) -> list[str]:
         ):
             found.append(w)
     return found
+
+
+# "is it ok to sit in a hot tub with …", "are massage guns any good for …", "does fish oil help
+# …", "can i still go horse riding with …": the thing asked about comes before what it is for,
+# and an answer on what it is for (a herniated disc) is only near. A few words, not opening on
+# a pronoun: "will it go away for good" asks about no thing.
+_OK = r"(?:ok|okay|safe|fine|alright|good|bad|wise|dangerous|harmful)"
+_THING = r"(?P<thing>(?!(?:it|that|this|they|you|i|he|she|we|there) )[a-z'-]+(?: [a-z'-]+){0,4}?)"
+_FOR = r"(?:with|if|when|while|after|for|on)"
+_DOING_ASKED = [  # a doing, whose first word is its verb: "sit in a hot tub"
+    re.compile(rf"\b(?:is|are|would|will) (?:it )?{_OK} (?:for me )?to {_THING} {_FOR}\b"),
+    re.compile(
+        rf"^(?:can|should|could|may) i (?:(?:still|safely|just|really) )*(?:keep )?"
+        rf"{_THING} {_FOR}\b"
+    ),
+]
+_THING_ASKED = [
+    re.compile(
+        rf"^(?:is|are|do|does|can|could|will|would) {_THING} "
+        rf"(?:any good|{_OK}|helps?|causes?|worsen|damage|harm|cure|work)\b"
+    ),
+    re.compile(rf"^do i need {_THING} (?:if|with|for|when)\b"),
+]
+
+
+def thing_asked(question: str) -> list[str]:
+    """The words of the thing a question asks is good for something or safe with it, ending
+    on the word that names it ("is it ok to sit in a hot tub with a herniated disc": "hot",
+    "tub"), or none."""
+    asked = " ".join(_asked(question).lower().split())
+    for patterns, doing in ((_DOING_ASKED, True), (_THING_ASKED, False)):
+        for pattern in patterns:
+            if found := pattern.search(asked):
+                words = found["thing"].split()[1 if doing else 0 :]
+                # "inversion tables actually": the thing ends on the word that names it.
+                while words and not _names_a_thing(words[-1]):
+                    words.pop()
+                while words and words[0] in _DROP:
+                    words.pop(0)
+                return words
+    return []
+
+
+def _names_a_thing(word: str) -> bool:
+    return word not in _DROP and not names_nothing(word) and names_a_noun(word)
+
+
+def unanswered_thing(
+    question: str,
+    answer: str,
+    encode: Callable[[Sequence[str]], np.ndarray],
+    spell: Callable[[str], str] = str,
+) -> list[str]:
+    """The thing the question asks about (see `thing_asked`), when the `answer` (its text,
+    titles and headings) never names its last word ("tub", "oil") in any form, as the store
+    spells it, by what a short form stands for, inside a longer word or by a word of the same
+    meaning: "horse riding" for an answer on bulging discs."""
+    words = thing_asked(question)
+    if not words:
+        return []
+    head = spell(words[-1]).lower()
+    said = set(terms(answer, STOPWORDS, stem=False))
+    if _named(head, said, {f for w in said for f in forms(w)}):
+        return []
+    if _said_alike([head], said, encode):
+        return []
+    # Named by the words that run up to it: "hot tub", "horse riding", not "the treadmill".
+    run = list(takewhile(lambda w: w not in _DROP, reversed(words)))[::-1]
+    return [" ".join(_as_typed(w, question) for w in run[-2:])]
 
 
 def unanswered_abbreviations(question: str, answer: str) -> list[str]:

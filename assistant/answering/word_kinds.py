@@ -72,6 +72,13 @@ def names_a_thing(word: str, next_word: str = "") -> bool:
     return word.endswith("ing") and next_word not in _OBJECTS
 
 
+def names_a_noun(word: str) -> bool:
+    """Whether `word` can be a noun: English knows it as one, as an activity ("riding"), or not
+    at all ("creatine"); not "pretty", "usually" or "go" as a verb alone."""
+    kinds = _kinds(word)
+    return not kinds or "NOUN" in kinds or ("VERB" in kinds and word.endswith("ing"))
+
+
 def only_an_adverb(word: str) -> bool:
     """Whether English knows `word` only as an adverb ("though", "ever", "usually"): it says
     how, never what."""
