@@ -312,32 +312,47 @@ def test_the_thing_a_question_asks_is_good_or_safe_is_found():
         "does fish oil help stiff joints in the morning": ["fish", "oil"],
         "do inversion tables actually help a slipped disc": ["inversion", "tables"],
         "do i need special running shoes if i have flat feet": ["special", "running", "shoes"],
-        # No thing: what "it" stands for, a verb alone, a word that only describes.
+        "is incline walking on the treadmill good for a herniated disc": ["incline", "walking"],
+        "does being overweight cause back pain": ["overweight"],
+        "is it ok to do stretches in the morning for back pain": ["stretches"],
+        # No thing: what "it" stands for, a verb alone, a word that only describes or says when.
         "will it go away for good though?": [],
         "how should i look after it for the first few days": [],
         "should i just keep reaching for my toes until i feel it": [],
         "strength or flexibility first if my back injury is pretty bad": [],
+        "is it ok to sit all day with a herniated disc": [],
+        "is it good to do nothing for back pain": [],
     }
     for question, words in found.items():
         assert thing_asked(question) == words, question
 
 
 def test_an_answer_that_never_names_the_thing_asked_about_is_found(embedder):
+    rare = lambda w: True  # noqa: E731
     tub = "is it ok to sit in a hot tub with a herniated disc"
     disc = "A herniated disk is a disk that ruptures. Most people recover with rest."
-    assert unanswered_thing(tub, disc, embedder.encode) == ["hot tub"]
-    treadmill = "is incline walking on the treadmill good for a herniated disc"
-    assert unanswered_thing(treadmill, disc, embedder.encode) == ["treadmill"]  # not "the …"
-    assert unanswered_thing(tub, disc + " Soaking in hot tubs eases pain.", embedder.encode) == []
-    # Named in other words of the same meaning, as a short form or as the store spells it.
-    chiro = "can a chiropractor help with lower back pain"
-    assert unanswered_thing(chiro, "Chiropractic care treats the spine.", embedder.encode) == []
-    physio = "does physio help a bulging disc"
-    assert unanswered_thing(physio, "A physiotherapist can help.", embedder.encode) == []
+    assert unanswered_thing(tub, disc, rare, embedder.encode) == ["hot tub"]
+    hot_tubs = disc + " Soaking in hot tubs eases pain."
+    assert unanswered_thing(tub, hot_tubs, rare, embedder.encode) == []
+    # A word the store uses often alone never labels: the answer may say it in other words.
+    assert unanswered_thing(tub, disc, lambda w: False, embedder.encode) == []
+    # Named by a word of the same meaning, even an everyday one; by a word that tells what the
+    # thing is ("TENS", not "machine"; "vitamin").
+    sex = "is it ok to have sex with a herniated disc"
+    assert unanswered_thing(sex, "Sexual activity is fine.", rare, embedder.encode) == []
+    tens = "does a tens machine help osteoarthritis"
+    assert unanswered_thing(tens, "TENS uses a mild current.", rare, embedder.encode) == []
+    vitamin = "does vitamin d help my bones"
+    assert unanswered_thing(vitamin, "Vitamin D helps.", rare, embedder.encode) == []
+    assert unanswered_thing(vitamin, "Calcium helps.", rare, embedder.encode) == ["vitamin d"]
+    # As the store spells it; a listener's short form is left to `unanswered_subjects`.
     typo = "does acupunture help knee arthritis"
     fixed = lambda w: {"acupunture": "acupuncture"}.get(w, w)  # noqa: E731
-    assert unanswered_thing(typo, "Acupuncture may help.", embedder.encode, fixed) == []
-    assert unanswered_thing("will it go away for good though?", disc, embedder.encode) == []
+    said = "Acupuncture may help."
+    assert unanswered_thing(typo, said, rare, embedder.encode, fixed) == []
+    physio = "does physio help a herniated disc"
+    assert unanswered_thing(physio, "Physical therapy helps.", rare, embedder.encode) == []
+    assert unanswered_thing("will it go away for good though?", disc, rare, embedder.encode) == []
 
 
 def test_an_answer_on_what_the_thing_is_for_is_labelled_as_only_near(assistant, monkeypatch):

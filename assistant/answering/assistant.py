@@ -273,7 +273,7 @@ class Assistant:
                 or coverage.unanswered_subjects(
                     question, said, keyword.names_a_subject, encode, spell
                 )
-                or coverage.unanswered_thing(question, said, encode, spell)
+                or coverage.unanswered_thing(question, said, keyword.names_a_subject, encode, spell)
             )
 
         return missing

@@ -12,7 +12,6 @@ the store mentions it somewhere ("pillow", "cortisone shot"): that answer is onl
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import takewhile
 
 import numpy as np
 
@@ -133,10 +132,17 @@ def _named(word: str, said: set[str], said_forms: set[str]) -> bool:
     return len(word) >= MIN_INSIDE and any(word in w for w in said)
 
 
-def _said_alike(words: list[str], said: set[str], encode) -> bool:
-    """Whether any of `words` has a word of the same meaning among those `said` (not an
-    everyday one: "pain" is near everything)."""
-    others = sorted(w for w in said if len(w) >= 3 and not w.isdigit() and not everyday(w))
+def _said_alike(
+    words: list[str],
+    said: set[str],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    everyday_too: bool = False,
+) -> bool:
+    """Whether any of `words` has a word of the same meaning among those `said`; an everyday
+    one ("pain" is near everything) only with `everyday_too`, for words that are everyday too."""
+    others = sorted(
+        w for w in said if len(w) >= 3 and not w.isdigit() and (everyday_too or not everyday(w))
+    )
     return bool(others) and bool((encode(words) @ encode(others).T >= SAME_MEANING).any())
 
 
@@ -187,48 +193,73 @@ _THING_ASKED = [
 
 def thing_asked(question: str) -> list[str]:
     """The words of the thing a question asks is good for something or safe with it, ending
-    on the word that names it ("is it ok to sit in a hot tub with a herniated disc": "hot",
-    "tub"), or none."""
-    asked = " ".join(_asked(question).lower().split())
+    on the word that names it ("is it ok to sit in a hot tub with…": "hot", "tub"), or none."""
+    asked = " ".join(_asked(question).replace("’", "'").lower().split())
     for patterns, doing in ((_DOING_ASKED, True), (_THING_ASKED, False)):
         for pattern in patterns:
             if found := pattern.search(asked):
-                words = found["thing"].split()[1 if doing else 0 :]
-                # "inversion tables actually": the thing ends on the word that names it.
-                while words and not _names_a_thing(words[-1]):
-                    words.pop()
-                while words and words[0] in _DROP:
-                    words.pop(0)
-                return words
+                return _the_thing(found["thing"].split()[1 if doing else 0 :])
     return []
 
 
-def _names_a_thing(word: str) -> bool:
-    return word not in _DROP and not names_nothing(word) and names_a_noun(word)
+def _the_thing(words: list[str]) -> list[str]:
+    """`words` up to the one that names the thing: "stretches" of "stretches in the morning",
+    "inversion tables" of "inversion tables actually"."""
+    while words and (words[0] in _DROP or words[0] == "being"):
+        words = words[1:]
+    for i, w in enumerate(words):  # what follows a preposition says when or where, not what
+        if w in _PREPOSITIONS and i:
+            words = words[:i]
+            break
+    while words and not _can_name_the_thing(words[-1]):
+        words = words[:-1]
+    return words
+
+
+_PREPOSITIONS = frozenset(
+    {"in", "on", "at", "for", "with", "after", "before", "during", "to", "of"}
+)
+# Words that can be nouns but say when or how much, never what: "all day", "do nothing".
+_NO_THING = frozenset(
+    {"day", "days", "week", "weeks", "morning", "mornings", "night", "nights", "time", "times"}
+    | {"nothing", "something", "anything", "everything", "all", "lot", "lots", "bit", "much"}
+)
+
+
+def _can_name_the_thing(word: str) -> bool:
+    """Whether `word` can be the word that names a thing asked about."""
+    return (
+        word not in _DROP
+        and word not in _NO_THING
+        and not names_nothing(word)
+        and names_a_noun(word)
+    )
 
 
 def unanswered_thing(
     question: str,
     answer: str,
+    rare: Callable[[str], bool],
     encode: Callable[[Sequence[str]], np.ndarray],
     spell: Callable[[str], str] = str,
 ) -> list[str]:
-    """The thing the question asks about (see `thing_asked`), when the `answer` (its text,
-    titles and headings) never names its last word ("tub", "oil") in any form, as the store
-    spells it, by what a short form stands for, inside a longer word or by a word of the same
-    meaning: "horse riding" for an answer on bulging discs."""
-    words = thing_asked(question)
-    if not words:
+    """The thing the question asks about (see `thing_asked`) when the `answer` names none of
+    its words that say what it is, and the store seldom uses the word that names it (`rare`)."""
+    words = [spell(w).lower() for w in thing_asked(question)]
+    # A listener's short form ("physio", "meds") stands for what the store may say in several
+    # ways ("physical therapy"); whether an answer names it is `unanswered_subjects`' to judge.
+    if not words or not rare(words[-1]) or words[-1] in SHORT_FORMS:
         return []
-    head = spell(words[-1]).lower()
+    # "tens machine" is named by "TENS"; "hot tub" only by the tub, "hot" says nothing alone.
+    telling = [w for w in words if not everyday(w)] or words[-1:]
     said = set(terms(answer, STOPWORDS, stem=False))
-    if _named(head, said, {f for w in said for f in forms(w)}):
+    said_forms = {f for w in said for f in forms(w)}
+    if any(_named(w, said, said_forms) for w in telling):
         return []
-    if _said_alike([head], said, encode):
+    if _said_alike(telling, said, encode, everyday_too=True):  # "sex" and "sexual"
         return []
-    # Named by the words that run up to it: "hot tub", "horse riding", not "the treadmill".
-    run = list(takewhile(lambda w: w not in _DROP, reversed(words)))[::-1]
-    return [" ".join(_as_typed(w, question) for w in run[-2:])]
+    # Named by the words that run up to it: "hot tub", "horse riding".
+    return [" ".join(_as_typed(w, question) for w in words[-2:])]
 
 
 def unanswered_abbreviations(question: str, answer: str) -> list[str]:
