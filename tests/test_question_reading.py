@@ -350,6 +350,12 @@ def test_an_answer_that_never_names_the_thing_asked_about_is_found(embedder):
     fixed = lambda w: {"acupunture": "acupuncture"}.get(w, w)  # noqa: E731
     said = "Acupuncture may help."
     assert unanswered_thing(typo, said, rare, embedder.encode, fixed) == []
+    # A medicine by the kind the store names it by; an aid by the store's American word.
+    ibuprofen = "is ibuprofen ok for a pinched nerve"
+    nsaids = "Nonsteroidal anti-inflammatory drugs (NSAIDs) may help."
+    assert unanswered_thing(ibuprofen, nsaids, rare, embedder.encode) == []
+    stick = "is a walking stick good for hip arthritis"
+    assert unanswered_thing(stick, "A cane takes weight off the hip.", rare, embedder.encode) == []
     physio = "does physio help a herniated disc"
     assert unanswered_thing(physio, "Physical therapy helps.", rare, embedder.encode) == []
     assert unanswered_thing("will it go away for good though?", disc, rare, embedder.encode) == []

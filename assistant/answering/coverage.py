@@ -124,10 +124,28 @@ def unanswered_subjects(
     return [_as_typed(w, question) for w in missing if seldom_used(asked[w])][:MAX_NAMED]
 
 
+_NSAID = ("nsaids", "nsaid", "inflammatory", "inflammatories")
+_PAIN_MEDICINE = ("medications", "medication", "medicines", "medicine", "relievers", "analgesics")
+# A medicine or aid a listener calls by its brand, its generic name or their own word, and
+# what the store's passages call its kind: "naproxen (Aleve) … are NSAIDs". Not a cortisone
+# shot for a corticosteroid: "corticosteroid therapy for transverse myelitis" is no answer to
+# a shot in the shoulder.
+KIND_NAMES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("ibuprofen", "naproxen", "aspirin", "diclofenac"), _NSAID),
+    **dict.fromkeys(("advil", "motrin", "nurofen", "aleve", "voltaren"), _NSAID),
+    **dict.fromkeys(("anti-inflammatories", "antiinflammatories", "inflammatories"), _NSAID),
+    **dict.fromkeys(("tylenol", "paracetamol", "panadol"), ("acetaminophen",)),
+    **dict.fromkeys(("painkillers", "painkiller", "killers"), _PAIN_MEDICINE),
+    "stick": ("cane", "canes"),  # a walking stick, in the store's American
+    "frame": ("walker", "walkers"),  # a walking frame
+}
+
+
 def _named(word: str, said: set[str], said_forms: set[str]) -> bool:
-    """Whether the words `said` name `word`: in any form, by what a short form stands for, or
-    inside a longer word."""
-    if any(forms(m) & said_forms for m in {word, *SHORT_FORMS.get(word, ())}):
+    """Whether the words `said` name `word`: in any form, by what a short form stands for or
+    the kind a medicine belongs to, or inside a longer word."""
+    meant = {word, *SHORT_FORMS.get(word, ()), *KIND_NAMES.get(word, ())}
+    if any(forms(m) & said_forms for m in meant):
         return True
     return len(word) >= MIN_INSIDE and any(word in w for w in said)
 
