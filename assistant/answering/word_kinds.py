@@ -74,7 +74,7 @@ def names_a_thing(word: str, next_word: str = "") -> bool:
 
 def names_a_noun(word: str) -> bool:
     """Whether `word` can be a noun: English knows it as one, as an activity ("riding"), or not
-    at all ("creatine"); not "pretty", "usually" or "go" as a verb alone."""
+    at all ("creatine"); not "pretty" or "usually", nor a verb form alone ("switched")."""
     kinds = _kinds(word)
     return not kinds or "NOUN" in kinds or ("VERB" in kinds and word.endswith("ing"))
 
